@@ -1,0 +1,48 @@
+import type { CongestionRecord, WindowName } from '../contract/congestion-record.ts';
+import type { DeadLetter } from '../contract/dead-letter.ts';
+import type { SensorStatus } from '../contract/sensor-status.ts';
+import type { Reading } from '../contract/telemetry.ts';
+
+/**
+ * The Store port (DESIGN §1, §7). Adapters: sqlite-store (embedded) and influx-store (distributed).
+ * Times are epoch ms; ranges are half-open [from, to).
+ */
+export interface TimeRange {
+  from: number;
+  to: number;
+}
+
+export interface SensorSummary {
+  sensorId: string;
+  /** Segment of the sensor's latest reading in the range. */
+  segmentId: string | null;
+  lastReadingAt: number | null;
+  accepted: number;
+  rejected: number;
+  /** Latest status message (online/offline/degraded), if any. */
+  state: SensorStatus['state'] | null;
+  stateAt: number | null;
+}
+
+export interface Store {
+  /** Idempotent: the same reading (sensor, segment, lane, ts) written twice is stored once. */
+  writeReadings(readings: Reading[]): Promise<void>;
+  /** Idempotent per (segmentId, window, to). */
+  writeCongestion(records: CongestionRecord[]): Promise<void>;
+  writeSensorStatus(statuses: SensorStatus[]): Promise<void>;
+  /** Rejections are kept for the sensor view (rejected counts); writing twice may count twice only if receivedAt differs. */
+  writeRejections(entries: DeadLetter[]): Promise<void>;
+
+  /** Readings with ts in range, optionally of some segments only. */
+  readings(range: TimeRange, segmentIds?: readonly string[]): Promise<Reading[]>;
+  /** Number of distinct sensors per segment with a reading in range. */
+  sensorCountsBySegment(range: TimeRange): Promise<Map<string, number>>;
+  /** Stored congestion records of one segment and window whose `to` lies in range, oldest first. */
+  congestionHistory(segmentId: string, window: WindowName, range: TimeRange): Promise<CongestionRecord[]>;
+  /** Per-sensor summary over the range (accepted readings and rejections in it, latest state ever). */
+  sensors(range: TimeRange): Promise<SensorSummary[]>;
+
+  /** Throws if the store cannot be reached (readiness). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
