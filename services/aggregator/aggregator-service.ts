@@ -1,0 +1,78 @@
+import { WINDOWS, WINDOW_NAMES, type CongestionRecord, type WindowName } from '../../shared/contract/congestion-record.ts';
+import { TOPICS } from '../../shared/contract/topics.ts';
+import type { Logger } from '../../shared/logging/create-logger.ts';
+import type { Metrics } from '../../shared/metrics/metrics.ts';
+import type { Bus } from '../../shared/ports/bus.ts';
+import { congestionAt, type CongestionQueryContext } from '../../shared/queries/congestion-at.ts';
+
+const RETRY_MS = 5_000;
+
+export interface Aggregator {
+  /** Computes, stores and publishes the records of every segment for the window ending at `end`. */
+  closeWindow(window: WindowName, end: number): Promise<CongestionRecord[]>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Closes each window W ∈ {1m, 5m, 15m, 1h} at its end plus a grace period for late readings, from
+ * the readings in the store (so it holds no state and a restart loses nothing), writes the records
+ * to the store and publishes them on traffic.congestion.v1.
+ */
+export function startAggregator(args: {
+  query: CongestionQueryContext;
+  bus: Bus;
+  log: Logger;
+  metrics: Metrics;
+  graceMs: number;
+  now?: () => number;
+  /** Set false to drive closeWindow by hand (tests, backfills). */
+  schedule?: boolean;
+}): Aggregator {
+  const log = args.log.child({ component: 'aggregator' });
+  const now = args.now ?? Date.now;
+  const timers = new Map<WindowName, NodeJS.Timeout>();
+  let running: Promise<unknown> = Promise.resolve();
+  let stopped = false;
+
+  async function closeWindow(window: WindowName, end: number): Promise<CongestionRecord[]> {
+    const records = await congestionAt(args.query, window, end);
+    await args.query.store.writeCongestion(records);
+    await args.bus.publish(
+      TOPICS.congestion,
+      records.map((r) => ({ key: r.segmentId, value: JSON.stringify(r) })),
+    );
+    args.metrics.congestionRecords.inc({ window }, records.length);
+    return records;
+  }
+
+  function scheduleNext(window: WindowName, end?: number): void {
+    if (stopped) return;
+    const w = WINDOWS[window];
+    const due = end ?? Math.floor((now() - args.graceMs) / w) * w + w;
+    const timer = setTimeout(() => {
+      running = closeWindow(window, due).then(
+        (records) => {
+          log.debug({ window, end: new Date(due).toISOString(), segments: records.length }, 'window closed');
+          scheduleNext(window);
+        },
+        (err: unknown) => {
+          log.warn({ err, window }, 'closing the window failed; retrying');
+          setTimeout(() => scheduleNext(window, due), RETRY_MS).unref();
+        },
+      );
+    }, Math.max(0, due + args.graceMs - now()));
+    timer.unref();
+    timers.set(window, timer);
+  }
+
+  if (args.schedule !== false) for (const window of WINDOW_NAMES) scheduleNext(window);
+
+  return {
+    closeWindow,
+    async stop() {
+      stopped = true;
+      for (const t of timers.values()) clearTimeout(t);
+      await running.catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { ApiDeps } from './api-deps.ts';
+import { registerProblemHandlers, sendProblem } from './problem.ts';
+import { congestionRoutes } from './routes/congestion-routes.ts';
+import { opsRoutes } from './routes/ops-routes.ts';
+import { segmentRoutes } from './routes/segment-routes.ts';
+import { sensorRoutes } from './routes/sensor-routes.ts';
+
+/** Builds the HTTP app without listening (tests use inject() or port 0). */
+export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
+  // pino's Logger is a FastifyBaseLogger; the cast keeps fastify's default generics (pino 10 vs fastify's pino types).
+  const loggerInstance = deps.log.child({ component: 'api' }) as FastifyBaseLogger;
+  const app = Fastify({ loggerInstance }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerProblemHandlers(app);
+
+  app.addHook('onResponse', async (req, reply) => {
+    deps.metrics.httpDuration.observe(
+      { route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  if (deps.apiKeys.length > 0) {
+    const keys = new Set(deps.apiKeys);
+    app.addHook('onRequest', async (req, reply) => {
+      if (!req.url.startsWith('/api/')) return;
+      const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+      if (!token || !keys.has(token)) return sendProblem(reply, 401, 'unauthorized', 'a valid "Authorization: Bearer <key>" is required');
+    });
+  }
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'roadpulse API', version: '1.0.0', description: 'Congestion per road segment from roadside traffic sensors' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(opsRoutes(deps));
+  await app.register(segmentRoutes(deps), { prefix: '/api/v1' });
+  await app.register(congestionRoutes(deps), { prefix: '/api/v1' });
+  await app.register(sensorRoutes(deps), { prefix: '/api/v1' });
+  return app;
+}

@@ -1,0 +1,40 @@
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { AppError } from '../../shared/errors/app-error.ts';
+
+/** RFC 9457 problem details. `type` is a stable, documented identifier per error kind. */
+export function sendProblem(reply: FastifyReply, status: number, code: string, detail: string): FastifyReply {
+  return reply
+    .status(status)
+    .type('application/problem+json')
+    .send({ type: `https://roadpulse.dev/problems/${code}`, title: code.replace(/_/g, ' '), status, detail });
+}
+
+const STATUS_BY_CODE: Partial<Record<AppError['code'], number>> = {
+  bad_request: 400,
+  too_many_points: 400,
+  not_found: 404,
+  unauthorized: 401,
+  store_unavailable: 503,
+  bus_unavailable: 503,
+};
+
+export function registerProblemHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const detail = error.validation
+        .map((v) => `${v.instancePath.replace(/^\//, '').replace(/\//g, '.') || error.validationContext || 'request'}: ${v.message}`)
+        .join('; ');
+      return sendProblem(reply, 400, 'bad_request', `${error.validationContext ?? 'request'} ${detail}`);
+    }
+    if (error instanceof AppError) {
+      const status = STATUS_BY_CODE[error.code] ?? 500;
+      if (status >= 500) request.log.error({ err: error }, 'request failed');
+      return sendProblem(reply, status, error.code, error.message);
+    }
+    if (error.statusCode && error.statusCode < 500) return sendProblem(reply, error.statusCode, 'bad_request', error.message);
+    request.log.error({ err: error }, 'request failed');
+    return sendProblem(reply, 500, 'internal', 'internal error');
+  });
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, 404, 'not_found', `no route ${request.method} ${request.url}`));
+}

@@ -1,0 +1,121 @@
+import { DEAD_LETTER_PAYLOAD_BYTES, type DeadLetter } from '../../shared/contract/dead-letter.ts';
+import { statusPayloadSchema, type SensorStatus } from '../../shared/contract/sensor-status.ts';
+import { MQTT_STATUS, MQTT_TELEMETRY, TOPICS } from '../../shared/contract/topics.ts';
+import type { Logger } from '../../shared/logging/create-logger.ts';
+import type { Metrics } from '../../shared/metrics/metrics.ts';
+import type { RoadNetwork } from '../../shared/network/road-segment.ts';
+import type { Bus, BusMessage } from '../../shared/ports/bus.ts';
+import { validateTelemetry, type Rejection } from './validate-telemetry.ts';
+
+export interface IngestOptions {
+  bus: Bus;
+  network: RoadNetwork;
+  log: Logger;
+  metrics: Metrics;
+  maxAgeMs: number;
+  maxFutureMs: number;
+  now?: () => number;
+}
+
+export interface IncomingMessage {
+  topic: string;
+  payload: Buffer;
+  clientId: string | null;
+}
+
+/**
+ * The ingest path, independent of where MQTT messages come from (embedded broker or an external one).
+ * `handle` resolves once everything the message produced — readings, dead letters, status — is
+ * durably on the bus; only then may the caller acknowledge the message (QoS 1 PUBACK).
+ * It rejects only when the bus refused: the caller must then not acknowledge.
+ */
+export class IngestService {
+  private readonly log: Logger;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: IngestOptions) {
+    this.log = opts.log.child({ component: 'ingest' });
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** True for the topics ingest consumes; other topics are plain broker traffic. */
+  static wants(topic: string): boolean {
+    return MQTT_TELEMETRY.test(topic) || MQTT_STATUS.test(topic);
+  }
+
+  async handle(message: IncomingMessage): Promise<void> {
+    const telemetry = MQTT_TELEMETRY.exec(message.topic);
+    if (telemetry) return this.handleTelemetry(telemetry[1]!, message);
+    const status = MQTT_STATUS.exec(message.topic);
+    if (status) return this.handleStatus(status[1]!, message);
+  }
+
+  private async handleTelemetry(topicSensorId: string, message: IncomingMessage): Promise<void> {
+    const { metrics } = this.opts;
+    metrics.mqttMessages.inc({ kind: 'telemetry' });
+    const now = this.now();
+    const result = validateTelemetry(topicSensorId, message.payload, {
+      network: this.opts.network,
+      now,
+      maxAgeMs: this.opts.maxAgeMs,
+      maxFutureMs: this.opts.maxFutureMs,
+    });
+    const headers = { ingestedAt: String(now), clientId: message.clientId ?? '' };
+    const writes: Promise<void>[] = [];
+    if (result.accepted.length > 0) {
+      const records: BusMessage[] = result.accepted.map((r) => ({ key: r.segmentId, value: JSON.stringify(r), headers }));
+      writes.push(this.opts.bus.publish(TOPICS.telemetry, records));
+    }
+    if (result.rejected.length > 0) writes.push(this.deadLetter(result.rejected, message, now));
+    try {
+      await Promise.all(writes);
+    } catch (err) {
+      metrics.busPublishFailures.inc();
+      throw err;
+    }
+    metrics.readingsAccepted.inc(result.accepted.length);
+    for (const r of result.rejected) metrics.readingsRejected.inc({ reason: r.reason });
+  }
+
+  private async handleStatus(sensorId: string, message: IncomingMessage): Promise<void> {
+    this.opts.metrics.mqttMessages.inc({ kind: 'status' });
+    const now = this.now();
+    let parsed: ReturnType<typeof statusPayloadSchema.safeParse> | null = null;
+    try {
+      parsed = statusPayloadSchema.safeParse(JSON.parse(message.payload.toString('utf8')));
+    } catch (err) {
+      await this.deadLetter([{ reason: 'invalid_json', detail: (err as Error).message, sensorId, batchIndex: null }], message, now);
+      this.opts.metrics.readingsRejected.inc({ reason: 'invalid_json' });
+      return;
+    }
+    if (!parsed.success) {
+      const detail = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+      await this.deadLetter([{ reason: 'schema', detail, sensorId, batchIndex: null }], message, now);
+      this.opts.metrics.readingsRejected.inc({ reason: 'schema' });
+      return;
+    }
+    const { state, ...detail } = parsed.data;
+    const status: SensorStatus = { sensorId, state, at: now, detail };
+    await this.opts.bus.publish(TOPICS.status, [{ key: sensorId, value: JSON.stringify(status) }]);
+  }
+
+  private deadLetter(rejections: Rejection[], message: IncomingMessage, now: number): Promise<void> {
+    const text = message.payload.subarray(0, DEAD_LETTER_PAYLOAD_BYTES).toString('utf8');
+    const entries: BusMessage[] = rejections.map((r) => {
+      const entry: DeadLetter = {
+        reason: r.reason,
+        detail: r.detail,
+        mqttTopic: message.topic,
+        clientId: message.clientId,
+        sensorId: r.sensorId,
+        receivedAt: new Date(now).toISOString(),
+        batchIndex: r.batchIndex,
+        payload: text,
+        payloadTruncated: message.payload.length > DEAD_LETTER_PAYLOAD_BYTES,
+      };
+      this.log.debug({ reason: r.reason, sensorId: r.sensorId, topic: message.topic }, 'reading rejected');
+      return { key: r.sensorId ?? message.topic, value: JSON.stringify(entry) };
+    });
+    return this.opts.bus.publish(TOPICS.deadLetter, entries);
+  }
+}

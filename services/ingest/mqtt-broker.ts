@@ -1,0 +1,60 @@
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import { Aedes } from 'aedes';
+import type { Logger } from '../../shared/logging/create-logger.ts';
+import { IngestService } from './ingest-service.ts';
+
+export interface MqttBroker {
+  port: number;
+  /** Stops accepting connections, disconnects clients, then waits for messages in hand-off. */
+  close(): Promise<void>;
+}
+
+/**
+ * The embedded MQTT 3.1.1 broker (aedes): a complete broker for any topic; telemetry and status
+ * messages are handed to ingest first.
+ *
+ * aedes writes the QoS 1 PUBACK *before* its `published` hook runs, so the hand-off happens inside
+ * `authorizePublish`, which aedes awaits before it enqueues (and acknowledges) the packet: the
+ * PUBACK leaves only after ingest resolved, i.e. after the bus durably took the reading. If the
+ * bus refuses, the callback gets an error, aedes drops the connection, no PUBACK is sent and the
+ * client re-sends after reconnecting [MQTT-4.4.0-1].
+ */
+export async function startMqttBroker(args: { ingest: IngestService; host: string; port: number; log: Logger }): Promise<MqttBroker> {
+  const log = args.log.child({ component: 'mqtt-broker' });
+  const inFlight = new Set<Promise<void>>();
+  const broker = await Aedes.createBroker({
+    authorizePublish(client, packet, callback) {
+      if (!IngestService.wants(packet.topic)) return callback(null);
+      const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+      const handoff = args.ingest.handle({ topic: packet.topic, payload, clientId: client?.id ?? null });
+      inFlight.add(handoff);
+      handoff.then(
+        () => callback(null),
+        (err: Error) => {
+          log.warn({ err, clientId: client?.id, topic: packet.topic }, 'bus did not accept; message not acknowledged');
+          callback(err);
+        },
+      ).finally(() => inFlight.delete(handoff));
+    },
+  });
+  broker.on('clientError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'client error'));
+  broker.on('connectionError', (_client, err) => log.debug({ err: err.message }, 'connection error'));
+
+  const server: Server = createServer((socket) => broker.handle(socket));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(args.port, args.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  log.info({ host: args.host, port }, 'MQTT listening');
+
+  return {
+    port,
+    async close() {
+      const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      await serverClosed;
+      await Promise.allSettled([...inFlight]);
+    },
+  };
+}

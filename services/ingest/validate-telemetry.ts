@@ -1,0 +1,101 @@
+import type { RejectionReason } from '../../shared/contract/dead-letter.ts';
+import {
+  MAX_BATCH_READINGS,
+  MAX_PAYLOAD_BYTES,
+  normaliseReading,
+  rawReadingSchema,
+  type Reading,
+} from '../../shared/contract/telemetry.ts';
+import type { RoadNetwork } from '../../shared/network/road-segment.ts';
+import type { z } from 'zod';
+
+export interface Rejection {
+  reason: RejectionReason;
+  detail: string;
+  sensorId: string | null;
+  /** Index in a batch; null when the whole message is rejected. */
+  batchIndex: number | null;
+}
+
+export interface ValidationContext {
+  network: RoadNetwork;
+  now: number;
+  maxAgeMs: number;
+  maxFutureMs: number;
+}
+
+export interface ValidationResult {
+  accepted: Reading[];
+  rejected: Rejection[];
+}
+
+/**
+ * Validates one MQTT telemetry message (DESIGN §3). A batch is judged reading by reading: the good
+ * ones go on, each bad one is rejected with its own reason, so one bad reading loses nothing else.
+ */
+export function validateTelemetry(topicSensorId: string, payload: Buffer, ctx: ValidationContext): ValidationResult {
+  const whole = (reason: RejectionReason, detail: string): ValidationResult => ({
+    accepted: [],
+    rejected: [{ reason, detail, sensorId: topicSensorId, batchIndex: null }],
+  });
+  if (payload.length > MAX_PAYLOAD_BYTES) {
+    return whole('too_large', `payload is ${payload.length} bytes; the limit is ${MAX_PAYLOAD_BYTES}`);
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(payload.toString('utf8'));
+  } catch (err) {
+    return whole('invalid_json', (err as Error).message);
+  }
+  const isBatch = Array.isArray(body);
+  const items: unknown[] = isBatch ? (body as unknown[]) : [body];
+  if (isBatch && items.length === 0) return whole('schema', 'a batch must hold at least one reading');
+  if (items.length > MAX_BATCH_READINGS) {
+    return whole('too_large', `batch holds ${items.length} readings; the limit is ${MAX_BATCH_READINGS}`);
+  }
+  const result: ValidationResult = { accepted: [], rejected: [] };
+  items.forEach((item, i) => {
+    const outcome = validateOne(topicSensorId, item, ctx);
+    if ('reason' in outcome) result.rejected.push({ ...outcome, batchIndex: isBatch ? i : null });
+    else result.accepted.push(outcome);
+  });
+  return result;
+}
+
+function validateOne(topicSensorId: string, item: unknown, ctx: ValidationContext): Reading | Omit<Rejection, 'batchIndex'> {
+  const parsed = rawReadingSchema.safeParse(item);
+  if (!parsed.success) {
+    const claimed = (item as { sensorId?: unknown } | null)?.sensorId;
+    return { reason: 'schema', detail: describeIssues(parsed.error), sensorId: typeof claimed === 'string' ? claimed : null };
+  }
+  const reading = normaliseReading(parsed.data);
+  const reject = (reason: RejectionReason, detail: string) => ({ reason, detail, sensorId: reading.sensorId });
+  if (!publisherMaySpeakFor(topicSensorId, reading.sensorId)) {
+    return reject('topic_mismatch', `topic is for "${topicSensorId}" but the reading is from "${reading.sensorId}"`);
+  }
+  if (!ctx.network.byId.has(reading.segmentId)) {
+    return reject('unknown_segment', `segment "${reading.segmentId}" is not in the road network`);
+  }
+  if (reading.ts > ctx.now + ctx.maxFutureMs) {
+    return reject('future_ts', `ts ${new Date(reading.ts).toISOString()} is more than ${ctx.maxFutureMs / 1000} s in the future`);
+  }
+  if (reading.ts < ctx.now - ctx.maxAgeMs) {
+    return reject('stale_ts', `ts ${new Date(reading.ts).toISOString()} is older than ${ctx.maxAgeMs / 1000} s`);
+  }
+  return reading;
+}
+
+/**
+ * DESIGN §2: the topic's id must be the reading's sensorId (anti-spoofing). A gateway batching for
+ * many sensors publishes on its own id; it may speak for sensors named `{gatewayId}.{local}` only.
+ */
+export function publisherMaySpeakFor(topicId: string, sensorId: string): boolean {
+  return sensorId === topicId || sensorId.startsWith(`${topicId}.`);
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
+    .join('; ');
+}

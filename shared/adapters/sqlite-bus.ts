@@ -1,0 +1,152 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Logger } from '../logging/create-logger.ts';
+import type { BatchHandler, Bus, BusMessage, ConsumeOptions, ConsumedMessage, Subscription } from '../ports/bus.ts';
+import { SqliteConsumer } from './sqlite-consumer.ts';
+
+interface PendingPublish {
+  topic: string;
+  messages: BusMessage[];
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+export interface SqliteBusOptions {
+  file: string;
+  log: Logger;
+  /** Messages older than this are dropped even if a group has not read them (like Kafka's retention.ms). */
+  retentionMs?: number;
+  maxBatch?: number;
+}
+
+/**
+ * The embedded bus: a durable log in one SQLite file (WAL). Publishes that arrive in the same
+ * event-loop turn are committed in one transaction (group commit) before any of them resolves, so a
+ * resolved publish survives a crash of the process (WAL + synchronous=NORMAL: the commit is in the
+ * OS before we return; only a power loss could take it). Consumers read the log from their group's
+ * committed offset and commit after their handler resolves: the same contract as Kafka.
+ */
+export class SqliteBus implements Bus {
+  private readonly db: Database.Database;
+  private readonly log: Logger;
+  private readonly nextOffsets = new Map<string, number>();
+  private pending: PendingPublish[] = [];
+  private flushScheduled = false;
+  private readonly consumers = new Set<SqliteConsumer>();
+  private readonly retentionTimer: NodeJS.Timeout;
+  private closed = false;
+  private readonly insert: Database.Statement;
+
+  constructor(private readonly options: SqliteBusOptions) {
+    this.log = options.log.child({ component: 'sqlite-bus' });
+    mkdirSync(dirname(options.file), { recursive: true });
+    this.db = new Database(options.file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS messages (
+        topic TEXT NOT NULL, offset INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+        headers TEXT, appended_at INTEGER NOT NULL, PRIMARY KEY (topic, offset)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS group_offsets (
+        group_id TEXT NOT NULL, topic TEXT NOT NULL, next_offset INTEGER NOT NULL,
+        PRIMARY KEY (group_id, topic)) WITHOUT ROWID;`);
+    this.insert = this.db.prepare(
+      'INSERT INTO messages (topic, offset, key, value, headers, appended_at) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    const tops = this.db.prepare('SELECT topic, MAX(offset) AS last FROM messages GROUP BY topic').all() as {
+      topic: string;
+      last: number;
+    }[];
+    for (const { topic, last } of tops) this.nextOffsets.set(topic, last + 1);
+    this.retentionTimer = setInterval(() => this.applyRetention(), 30_000).unref();
+  }
+
+  publish(topic: string, messages: BusMessage[]): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('bus is closed'));
+    if (messages.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.pending.push({ topic, messages, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** One transaction for everything published since the last flush (group commit). */
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.pending;
+    this.pending = [];
+    const now = Date.now();
+    const touched = new Set<string>();
+    const before = new Map(this.nextOffsets);
+    try {
+      this.db.transaction(() => {
+        for (const p of batch) {
+          let offset = this.nextOffsets.get(p.topic) ?? 0;
+          for (const m of p.messages) {
+            this.insert.run(p.topic, offset++, m.key, m.value, m.headers ? JSON.stringify(m.headers) : null, now);
+          }
+          this.nextOffsets.set(p.topic, offset);
+          touched.add(p.topic);
+        }
+      })();
+    } catch (err) {
+      this.nextOffsets.clear();
+      for (const [t, o] of before) this.nextOffsets.set(t, o);
+      this.log.error({ err }, 'bus append failed');
+      for (const p of batch) p.reject(err as Error);
+      return;
+    }
+    for (const p of batch) p.resolve();
+    for (const c of this.consumers) c.notify(touched);
+  }
+
+  async consume(options: ConsumeOptions, handler: BatchHandler): Promise<Subscription> {
+    const consumer = new SqliteConsumer({
+      db: this.db,
+      options,
+      handler,
+      log: this.log,
+      endOffset: (topic) => this.nextOffsets.get(topic) ?? 0,
+      maxBatch: this.options.maxBatch ?? 2000,
+      onStop: () => this.consumers.delete(consumer),
+    });
+    this.consumers.add(consumer);
+    consumer.start();
+    return consumer;
+  }
+
+  /** Reads messages of a topic from an offset; for tools and tests (a replay, a DLQ inspection). */
+  read(topic: string, fromOffset = 0, limit = 1000): ConsumedMessage[] {
+    return SqliteConsumer.readRows(this.db, topic, fromOffset, limit);
+  }
+
+  async ping(): Promise<void> {
+    if (this.closed) throw new Error('bus is closed');
+    this.db.prepare('SELECT 1').get();
+  }
+
+  private applyRetention(): void {
+    const cutoff = Date.now() - (this.options.retentionMs ?? 24 * 3600_000);
+    const committed = this.db
+      .prepare('SELECT topic, MIN(next_offset) AS safe FROM group_offsets GROUP BY topic')
+      .all() as { topic: string; safe: number }[];
+    const deleteBelow = this.db.prepare('DELETE FROM messages WHERE topic = ? AND offset < ?');
+    this.db.transaction(() => {
+      for (const { topic, safe } of committed) deleteBelow.run(topic, safe);
+      this.db.prepare('DELETE FROM messages WHERE appended_at < ?').run(cutoff);
+    })();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.retentionTimer);
+    if (this.pending.length > 0) this.flush();
+    await Promise.all([...this.consumers].map((c) => c.stop()));
+    this.db.close();
+  }
+}

@@ -1,0 +1,186 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { CongestionRecord, WindowName } from '../contract/congestion-record.ts';
+import type { DeadLetter } from '../contract/dead-letter.ts';
+import type { SensorStatus } from '../contract/sensor-status.ts';
+import type { Reading } from '../contract/telemetry.ts';
+import { VEHICLE_CLASSES } from '../contract/vehicle-classes.ts';
+import type { SensorSummary, Store, TimeRange } from '../ports/store.ts';
+
+interface ReadingRow {
+  sensor_id: string;
+  segment_id: string;
+  lane: number;
+  ts: number;
+  interval_s: number;
+  count_motorbike: number;
+  count_car: number;
+  count_bus: number;
+  count_truck: number;
+  count_bicycle: number;
+  count_other: number;
+  speed_kmh: number | null;
+  occupancy: number | null;
+  seq: number | null;
+}
+
+const COUNT_COLUMNS = VEHICLE_CLASSES.map((c) => `count_${c}`);
+const READING_COLUMNS = ['sensor_id', 'segment_id', 'lane', 'ts', 'interval_s', ...COUNT_COLUMNS, 'speed_kmh', 'occupancy', 'seq'];
+
+/**
+ * The embedded store: one SQLite file (WAL). Readings are keyed by (segment, ts, sensor, lane) like
+ * an InfluxDB series + time, so writing a reading again overwrites it and a replay is idempotent.
+ * Lane "none" is stored as 0 because SQLite treats NULLs in a key as distinct.
+ */
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+  private readonly insertReading: Database.Statement;
+  private readonly insertCongestion: Database.Statement;
+  private readonly upsertStatus: Database.Statement;
+  private readonly insertRejection: Database.Statement;
+
+  constructor(file: string) {
+    mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS readings (
+        sensor_id TEXT NOT NULL, segment_id TEXT NOT NULL, lane INTEGER NOT NULL, ts INTEGER NOT NULL,
+        interval_s INTEGER NOT NULL, ${COUNT_COLUMNS.map((c) => `${c} INTEGER NOT NULL`).join(', ')},
+        speed_kmh REAL, occupancy REAL, seq INTEGER,
+        PRIMARY KEY (segment_id, ts, sensor_id, lane)) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS readings_by_ts ON readings (ts);
+      CREATE INDEX IF NOT EXISTS readings_by_sensor ON readings (sensor_id, ts);
+      CREATE TABLE IF NOT EXISTS congestion (
+        segment_id TEXT NOT NULL, window TEXT NOT NULL, to_ms INTEGER NOT NULL, record TEXT NOT NULL,
+        PRIMARY KEY (segment_id, window, to_ms)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS sensor_status (
+        sensor_id TEXT PRIMARY KEY, state TEXT NOT NULL, at INTEGER NOT NULL, detail TEXT NOT NULL) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS rejections (
+        sensor_id TEXT, received_at INTEGER NOT NULL, reason TEXT NOT NULL);
+      CREATE INDEX IF NOT EXISTS rejections_by_time ON rejections (received_at);`);
+    this.insertReading = this.db.prepare(
+      `INSERT OR REPLACE INTO readings (${READING_COLUMNS.join(', ')}) VALUES (${READING_COLUMNS.map(() => '?').join(', ')})`,
+    );
+    this.insertCongestion = this.db.prepare('INSERT OR REPLACE INTO congestion VALUES (?, ?, ?, ?)');
+    this.upsertStatus = this.db.prepare(
+      `INSERT INTO sensor_status VALUES (?, ?, ?, ?) ON CONFLICT (sensor_id) DO UPDATE SET
+         state = excluded.state, at = excluded.at, detail = excluded.detail WHERE excluded.at >= sensor_status.at`,
+    );
+    this.insertRejection = this.db.prepare('INSERT INTO rejections VALUES (?, ?, ?)');
+  }
+
+  async writeReadings(readings: Reading[]): Promise<void> {
+    this.db.transaction(() => {
+      for (const r of readings) {
+        const c = r.counts;
+        this.insertReading.run(r.sensorId, r.segmentId, r.lane ?? 0, r.ts, r.intervalS, c.motorbike, c.car, c.bus,
+          c.truck, c.bicycle, c.other, r.speedKmh, r.occupancy, r.seq);
+      }
+    })();
+  }
+
+  async writeCongestion(records: CongestionRecord[]): Promise<void> {
+    this.db.transaction(() => {
+      for (const r of records) this.insertCongestion.run(r.segmentId, r.window, Date.parse(r.to), JSON.stringify(r));
+    })();
+  }
+
+  async writeSensorStatus(statuses: SensorStatus[]): Promise<void> {
+    this.db.transaction(() => {
+      for (const s of statuses) this.upsertStatus.run(s.sensorId, s.state, s.at, JSON.stringify(s.detail));
+    })();
+  }
+
+  async writeRejections(entries: DeadLetter[]): Promise<void> {
+    this.db.transaction(() => {
+      for (const e of entries) this.insertRejection.run(e.sensorId, Date.parse(e.receivedAt), e.reason);
+    })();
+  }
+
+  async readings(range: TimeRange, segmentIds?: readonly string[]): Promise<Reading[]> {
+    const cols = READING_COLUMNS.join(', ');
+    const rows = segmentIds
+      ? segmentIds.flatMap(
+          (id) =>
+            this.db
+              .prepare(`SELECT ${cols} FROM readings WHERE segment_id = ? AND ts >= ? AND ts < ? ORDER BY ts`)
+              .all(id, range.from, range.to) as ReadingRow[],
+        )
+      : (this.db.prepare(`SELECT ${cols} FROM readings WHERE ts >= ? AND ts < ?`).all(range.from, range.to) as ReadingRow[]);
+    return rows.map(toReading);
+  }
+
+  async sensorCountsBySegment(range: TimeRange): Promise<Map<string, number>> {
+    const rows = this.db
+      .prepare('SELECT segment_id, COUNT(DISTINCT sensor_id) AS n FROM readings WHERE ts >= ? AND ts < ? GROUP BY segment_id')
+      .all(range.from, range.to) as { segment_id: string; n: number }[];
+    return new Map(rows.map((r) => [r.segment_id, r.n]));
+  }
+
+  async congestionHistory(segmentId: string, window: WindowName, range: TimeRange): Promise<CongestionRecord[]> {
+    const rows = this.db
+      .prepare('SELECT record FROM congestion WHERE segment_id = ? AND window = ? AND to_ms >= ? AND to_ms < ? ORDER BY to_ms')
+      .all(segmentId, window, range.from, range.to) as { record: string }[];
+    return rows.map((r) => JSON.parse(r.record) as CongestionRecord);
+  }
+
+  async sensors(range: TimeRange): Promise<SensorSummary[]> {
+    const byId = new Map<string, SensorSummary>();
+    const entry = (sensorId: string): SensorSummary => {
+      let s = byId.get(sensorId);
+      if (!s) {
+        s = { sensorId, segmentId: null, lastReadingAt: null, accepted: 0, rejected: 0, state: null, stateAt: null };
+        byId.set(sensorId, s);
+      }
+      return s;
+    };
+    // SQLite returns the bare column segment_id from the row holding MAX(ts).
+    const accepted = this.db
+      .prepare('SELECT sensor_id, segment_id, MAX(ts) AS last, COUNT(*) AS n FROM readings WHERE ts >= ? AND ts < ? GROUP BY sensor_id')
+      .all(range.from, range.to) as { sensor_id: string; segment_id: string; last: number; n: number }[];
+    for (const r of accepted) Object.assign(entry(r.sensor_id), { segmentId: r.segment_id, lastReadingAt: r.last, accepted: r.n });
+    const rejected = this.db
+      .prepare('SELECT sensor_id, COUNT(*) AS n FROM rejections WHERE sensor_id IS NOT NULL AND received_at >= ? AND received_at < ? GROUP BY sensor_id')
+      .all(range.from, range.to) as { sensor_id: string; n: number }[];
+    for (const r of rejected) entry(r.sensor_id).rejected = r.n;
+    const states = this.db.prepare('SELECT sensor_id, state, at FROM sensor_status').all() as {
+      sensor_id: string;
+      state: SensorSummary['state'];
+      at: number;
+    }[];
+    for (const s of states) Object.assign(entry(s.sensor_id), { state: s.state, stateAt: s.at });
+    return [...byId.values()].sort((a, b) => a.sensorId.localeCompare(b.sensorId));
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function toReading(r: ReadingRow): Reading {
+  return {
+    sensorId: r.sensor_id,
+    segmentId: r.segment_id,
+    ts: r.ts,
+    intervalS: r.interval_s,
+    lane: r.lane === 0 ? null : r.lane,
+    counts: {
+      motorbike: r.count_motorbike,
+      car: r.count_car,
+      bus: r.count_bus,
+      truck: r.count_truck,
+      bicycle: r.count_bicycle,
+      other: r.count_other,
+    },
+    speedKmh: r.speed_kmh,
+    occupancy: r.occupancy,
+    seq: r.seq,
+  };
+}

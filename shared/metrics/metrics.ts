@@ -1,0 +1,60 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { REJECTION_REASONS } from '../contract/dead-letter.ts';
+
+/** Every Prometheus series roadpulse exposes, on one registry per process. */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'roadpulse_process_' });
+  const rejected = new Counter({
+    name: 'roadpulse_readings_rejected_total',
+    help: 'Readings or messages rejected at ingest, sent to the dead-letter topic, by reason',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  // Start every reason at 0 so dashboards and tests see the series before the first rejection.
+  for (const reason of REJECTION_REASONS) rejected.inc({ reason }, 0);
+  return {
+    registry,
+    readingsAccepted: new Counter({
+      name: 'roadpulse_readings_accepted_total',
+      help: 'Readings validated and acknowledged by the bus',
+      registers: [registry],
+    }),
+    readingsRejected: rejected,
+    mqttMessages: new Counter({
+      name: 'roadpulse_mqtt_messages_total',
+      help: 'MQTT messages ingest handled, by kind',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
+    busPublishFailures: new Counter({
+      name: 'roadpulse_bus_publish_failures_total',
+      help: 'Publishes the bus did not accept (the MQTT message was not acknowledged)',
+      registers: [registry],
+    }),
+    readingsStored: new Counter({
+      name: 'roadpulse_readings_stored_total',
+      help: 'Readings written to the store by the writer (replays count again)',
+      registers: [registry],
+    }),
+    storeWriteFailures: new Counter({
+      name: 'roadpulse_store_write_failures_total',
+      help: 'Store writes that failed; the batch is retried and its offsets are not committed',
+      registers: [registry],
+    }),
+    congestionRecords: new Counter({
+      name: 'roadpulse_congestion_records_total',
+      help: 'Congestion records emitted by the aggregator, by window',
+      labelNames: ['window'] as const,
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: 'roadpulse_http_request_duration_seconds',
+      help: 'HTTP request duration by route and status code',
+      labelNames: ['route', 'status'] as const,
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+      registers: [registry],
+    }),
+  };
+}
+export type Metrics = ReturnType<typeof createMetrics>;

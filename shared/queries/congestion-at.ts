@@ -1,0 +1,47 @@
+import { WINDOWS, type CongestionRecord, type WindowName } from '../contract/congestion-record.ts';
+import type { RoadNetwork, RoadSegment } from '../network/road-segment.ts';
+import type { Store } from '../ports/store.ts';
+import { computeCongestion } from '../traffic/congestion.ts';
+import type { PcuWeights } from '../traffic/pcu.ts';
+
+export interface CongestionQueryContext {
+  store: Store;
+  network: RoadNetwork;
+  weights: PcuWeights;
+  /** A sensor is "known" for a segment if it reported within this long before the window end. */
+  sensorKnownMs: number;
+}
+
+/**
+ * The congestion records of some segments (default: all) for the window [to − W, to), computed
+ * from the stored readings — the one way both the aggregator and the API derive congestion.
+ */
+export async function congestionAt(
+  ctx: CongestionQueryContext,
+  window: WindowName,
+  to: number,
+  segments: readonly RoadSegment[] = ctx.network.segments,
+): Promise<CongestionRecord[]> {
+  const from = to - WINDOWS[window];
+  const ids = segments.length === ctx.network.segments.length ? undefined : segments.map((s) => s.id);
+  const [readings, known] = await Promise.all([
+    ctx.store.readings({ from, to }, ids),
+    ctx.store.sensorCountsBySegment({ from: to - ctx.sensorKnownMs, to }),
+  ]);
+  const bySegment = new Map<string, typeof readings>();
+  for (const r of readings) {
+    const list = bySegment.get(r.segmentId);
+    if (list) list.push(r);
+    else bySegment.set(r.segmentId, [r]);
+  }
+  return segments.map((segment) =>
+    computeCongestion({
+      segment,
+      window,
+      to,
+      readings: bySegment.get(segment.id) ?? [],
+      sensorsKnown: known.get(segment.id) ?? 0,
+      weights: ctx.weights,
+    }),
+  );
+}

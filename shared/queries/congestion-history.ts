@@ -1,0 +1,45 @@
+import { WINDOWS, type CongestionRecord, type WindowName } from '../contract/congestion-record.ts';
+import type { Reading } from '../contract/telemetry.ts';
+import type { RoadSegment } from '../network/road-segment.ts';
+import { computeCongestion } from '../traffic/congestion.ts';
+import type { CongestionQueryContext } from './congestion-at.ts';
+
+/**
+ * A segment's congestion series: one record per bucket, bucket ends aligned to multiples of the
+ * bucket length, covering [from, to). One store read for the whole range.
+ */
+export async function congestionHistory(
+  ctx: CongestionQueryContext,
+  segment: RoadSegment,
+  bucket: WindowName,
+  from: number,
+  to: number,
+): Promise<CongestionRecord[]> {
+  const b = WINDOWS[bucket];
+  const firstEnd = Math.floor(from / b) * b + b;
+  const lastEnd = Math.ceil(to / b) * b;
+  const [readings, known] = await Promise.all([
+    ctx.store.readings({ from: firstEnd - b, to: lastEnd }, [segment.id]),
+    ctx.store.sensorCountsBySegment({ from: firstEnd - ctx.sensorKnownMs, to: lastEnd }),
+  ]);
+  const byBucketEnd = new Map<number, Reading[]>();
+  for (const r of readings) {
+    const end = Math.floor(r.ts / b) * b + b;
+    const list = byBucketEnd.get(end);
+    if (list) list.push(r);
+    else byBucketEnd.set(end, [r]);
+  }
+  const records: CongestionRecord[] = [];
+  for (let end = firstEnd; end <= lastEnd; end += b) {
+    const inBucket = byBucketEnd.get(end) ?? [];
+    const sensorsKnown = known.get(segment.id) ?? 0;
+    records.push(computeCongestion({ segment, window: bucket, to: end, readings: inBucket, sensorsKnown, weights: ctx.weights }));
+  }
+  return records;
+}
+
+/** Number of buckets a history query would return, to refuse oversized queries before any I/O. */
+export function historyPointCount(bucket: WindowName, from: number, to: number): number {
+  const b = WINDOWS[bucket];
+  return Math.ceil(to / b) - Math.floor(from / b);
+}
