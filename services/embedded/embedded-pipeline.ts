@@ -9,7 +9,7 @@ import { startAggregator } from '../aggregator/aggregator-service.ts';
 import { buildApp } from '../api/build-app.ts';
 import { IngestService } from '../ingest/ingest-service.ts';
 import { startMqttBroker } from '../ingest/mqtt-broker.ts';
-import { startWriter } from '../writer/writer-service.ts';
+import { startWriterThread } from './start-writer-thread.ts';
 
 export interface RunningPipeline {
   mqttPort: number;
@@ -31,7 +31,7 @@ export async function startEmbeddedPipeline(config: Config, log: Logger): Promis
     sensorKnownMs: config.ROADPULSE_SENSOR_KNOWN_H * 3600_000,
   };
 
-  const writer = await startWriter({ bus, store, log, metrics });
+  const writer = await startWriterThread({ dataDir: config.ROADPULSE_DATA_DIR, logLevel: config.ROADPULSE_LOG_LEVEL, metrics, log });
   const aggregator = startAggregator({ query, bus, log, metrics, graceMs: config.ROADPULSE_AGGREGATOR_GRACE_S * 1000 });
   const ingest = new IngestService({
     bus,

@@ -3,17 +3,22 @@ import type { SensorStatus } from '../../shared/contract/sensor-status.ts';
 import type { Reading } from '../../shared/contract/telemetry.ts';
 import { TOPICS } from '../../shared/contract/topics.ts';
 import type { Logger } from '../../shared/logging/create-logger.ts';
-import type { Metrics } from '../../shared/metrics/metrics.ts';
 import type { Bus, ConsumedMessage, Subscription } from '../../shared/ports/bus.ts';
 import type { Store } from '../../shared/ports/store.ts';
 
 export const WRITER_GROUP = 'roadpulse-writer';
 
+/** The counters the writer moves; prom-client's Counters fit, and so does a forwarder from a worker thread. */
+export interface WriterMetrics {
+  readingsStored: { inc(n?: number): void };
+  storeWriteFailures: { inc(): void };
+}
+
 /**
  * Bus → store. Offsets are committed by the bus only after the store accepted the batch; a store
  * error rejects the handler so the batch is delivered again (writes are idempotent).
  */
-export async function startWriter(args: { bus: Bus; store: Store; log: Logger; metrics: Metrics }): Promise<Subscription> {
+export async function startWriter(args: { bus: Bus; store: Store; log: Logger; metrics: WriterMetrics }): Promise<Subscription> {
   const log = args.log.child({ component: 'writer' });
   const { store, metrics } = args;
   return args.bus.consume(

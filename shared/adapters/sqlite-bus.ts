@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { BroadcastChannel } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { Logger } from '../logging/create-logger.ts';
 import type { BatchHandler, Bus, BusMessage, ConsumeOptions, ConsumedMessage, Subscription } from '../ports/bus.ts';
@@ -26,17 +27,23 @@ export interface SqliteBusOptions {
  * resolved publish survives a crash of the process (WAL + synchronous=NORMAL: the commit is in the
  * OS before we return; only a power loss could take it). Consumers read the log from their group's
  * committed offset and commit after their handler resolves: the same contract as Kafka.
+ *
+ * Several instances (one per thread) may open the same file: offsets are allocated inside the
+ * append transaction from the `topics` table, and appends are announced on a BroadcastChannel so
+ * a consumer in another thread wakes up at once.
  */
 export class SqliteBus implements Bus {
   private readonly db: Database.Database;
   private readonly log: Logger;
-  private readonly nextOffsets = new Map<string, number>();
   private pending: PendingPublish[] = [];
   private flushScheduled = false;
   private readonly consumers = new Set<SqliteConsumer>();
   private readonly retentionTimer: NodeJS.Timeout;
   private closed = false;
   private readonly insert: Database.Statement;
+  private readonly nextOffset: Database.Statement;
+  private readonly advanceOffset: Database.Statement;
+  private readonly channel: BroadcastChannel;
 
   constructor(private readonly options: SqliteBusOptions) {
     this.log = options.log.child({ component: 'sqlite-bus' });
@@ -44,7 +51,9 @@ export class SqliteBus implements Bus {
     this.db = new Database(options.file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
     this.db.exec(`
+      CREATE TABLE IF NOT EXISTS topics (topic TEXT PRIMARY KEY, next_offset INTEGER NOT NULL) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS messages (
         topic TEXT NOT NULL, offset INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
         headers TEXT, appended_at INTEGER NOT NULL, PRIMARY KEY (topic, offset)) WITHOUT ROWID;
@@ -54,11 +63,13 @@ export class SqliteBus implements Bus {
     this.insert = this.db.prepare(
       'INSERT INTO messages (topic, offset, key, value, headers, appended_at) VALUES (?, ?, ?, ?, ?, ?)',
     );
-    const tops = this.db.prepare('SELECT topic, MAX(offset) AS last FROM messages GROUP BY topic').all() as {
-      topic: string;
-      last: number;
-    }[];
-    for (const { topic, last } of tops) this.nextOffsets.set(topic, last + 1);
+    this.nextOffset = this.db.prepare('SELECT next_offset FROM topics WHERE topic = ?').pluck();
+    this.advanceOffset = this.db.prepare(
+      'INSERT INTO topics VALUES (?, ?) ON CONFLICT (topic) DO UPDATE SET next_offset = excluded.next_offset',
+    );
+    this.channel = new BroadcastChannel(`roadpulse-bus:${resolve(options.file)}`);
+    this.channel.unref();
+    this.channel.onmessage = (event) => this.notifyConsumers(new Set((event as { data: string[] }).data));
     this.retentionTimer = setInterval(() => this.applyRetention(), 30_000).unref();
   }
 
@@ -81,27 +92,38 @@ export class SqliteBus implements Bus {
     this.pending = [];
     const now = Date.now();
     const touched = new Set<string>();
-    const before = new Map(this.nextOffsets);
     try {
-      this.db.transaction(() => {
-        for (const p of batch) {
-          let offset = this.nextOffsets.get(p.topic) ?? 0;
-          for (const m of p.messages) {
-            this.insert.run(p.topic, offset++, m.key, m.value, m.headers ? JSON.stringify(m.headers) : null, now);
+      this.db
+        .transaction(() => {
+          const next = new Map<string, number>();
+          for (const p of batch) {
+            let offset = next.get(p.topic) ?? ((this.nextOffset.get(p.topic) as number | undefined) ?? 0);
+            for (const m of p.messages) {
+              this.insert.run(p.topic, offset++, m.key, m.value, m.headers ? JSON.stringify(m.headers) : null, now);
+            }
+            next.set(p.topic, offset);
+            touched.add(p.topic);
           }
-          this.nextOffsets.set(p.topic, offset);
-          touched.add(p.topic);
-        }
-      })();
+          for (const [topic, offset] of next) this.advanceOffset.run(topic, offset);
+        })
+        .immediate();
     } catch (err) {
-      this.nextOffsets.clear();
-      for (const [t, o] of before) this.nextOffsets.set(t, o);
       this.log.error({ err }, 'bus append failed');
       for (const p of batch) p.reject(err as Error);
       return;
     }
     for (const p of batch) p.resolve();
-    for (const c of this.consumers) c.notify(touched);
+    this.notifyConsumers(touched);
+    this.channel.postMessage([...touched]);
+  }
+
+  private notifyConsumers(topics: Set<string>): void {
+    for (const c of this.consumers) c.notify(topics);
+  }
+
+  /** The offset the next message of a topic will get. */
+  endOffset(topic: string): number {
+    return (this.nextOffset.get(topic) as number | undefined) ?? 0;
   }
 
   async consume(options: ConsumeOptions, handler: BatchHandler): Promise<Subscription> {
@@ -110,7 +132,7 @@ export class SqliteBus implements Bus {
       options,
       handler,
       log: this.log,
-      endOffset: (topic) => this.nextOffsets.get(topic) ?? 0,
+      endOffset: (topic) => this.endOffset(topic),
       maxBatch: this.options.maxBatch ?? 2000,
       onStop: () => this.consumers.delete(consumer),
     });
@@ -145,6 +167,7 @@ export class SqliteBus implements Bus {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.retentionTimer);
+    this.channel.close();
     if (this.pending.length > 0) this.flush();
     await Promise.all([...this.consumers].map((c) => c.stop()));
     this.db.close();

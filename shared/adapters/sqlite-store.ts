@@ -51,7 +51,6 @@ export class SqliteStore implements Store {
         interval_s INTEGER NOT NULL, ${COUNT_COLUMNS.map((c) => `${c} INTEGER NOT NULL`).join(', ')},
         speed_kmh REAL, occupancy REAL, seq INTEGER,
         PRIMARY KEY (segment_id, ts, sensor_id, lane)) WITHOUT ROWID;
-      CREATE INDEX IF NOT EXISTS readings_by_ts ON readings (ts);
       CREATE INDEX IF NOT EXISTS readings_by_sensor ON readings (sensor_id, ts);
       CREATE TABLE IF NOT EXISTS congestion (
         segment_id TEXT NOT NULL, window TEXT NOT NULL, to_ms INTEGER NOT NULL, record TEXT NOT NULL,
@@ -100,24 +99,20 @@ export class SqliteStore implements Store {
     })();
   }
 
-  async readings(range: TimeRange, segmentIds?: readonly string[]): Promise<Reading[]> {
-    const cols = READING_COLUMNS.join(', ');
-    const rows = segmentIds
-      ? segmentIds.flatMap(
-          (id) =>
-            this.db
-              .prepare(`SELECT ${cols} FROM readings WHERE segment_id = ? AND ts >= ? AND ts < ? ORDER BY ts`)
-              .all(id, range.from, range.to) as ReadingRow[],
-        )
-      : (this.db.prepare(`SELECT ${cols} FROM readings WHERE ts >= ? AND ts < ?`).all(range.from, range.to) as ReadingRow[]);
-    return rows.map(toReading);
+  // Range queries go segment by segment along the primary key (segment_id, ts, …): no extra index
+  // on ts to maintain on every insert.
+  async readings(range: TimeRange, segmentIds: readonly string[]): Promise<Reading[]> {
+    const query = this.db.prepare(
+      `SELECT ${READING_COLUMNS.join(', ')} FROM readings WHERE segment_id = ? AND ts >= ? AND ts < ? ORDER BY ts`,
+    );
+    return segmentIds.flatMap((id) => (query.all(id, range.from, range.to) as ReadingRow[]).map(toReading));
   }
 
-  async sensorCountsBySegment(range: TimeRange): Promise<Map<string, number>> {
-    const rows = this.db
-      .prepare('SELECT segment_id, COUNT(DISTINCT sensor_id) AS n FROM readings WHERE ts >= ? AND ts < ? GROUP BY segment_id')
-      .all(range.from, range.to) as { segment_id: string; n: number }[];
-    return new Map(rows.map((r) => [r.segment_id, r.n]));
+  async sensorCountsBySegment(range: TimeRange, segmentIds: readonly string[]): Promise<Map<string, number>> {
+    const query = this.db
+      .prepare('SELECT COUNT(DISTINCT sensor_id) FROM readings WHERE segment_id = ? AND ts >= ? AND ts < ?')
+      .pluck();
+    return new Map(segmentIds.map((id) => [id, query.get(id, range.from, range.to) as number]));
   }
 
   async congestionHistory(segmentId: string, window: WindowName, range: TimeRange): Promise<CongestionRecord[]> {

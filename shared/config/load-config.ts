@@ -26,7 +26,15 @@ export function loadConfig<S extends z.ZodObject>(schema: S, env: NodeJS.Process
       }),
     );
   }
-  return Object.freeze(result.data);
+  return deepFreeze(result.data);
+}
+
+function deepFreeze<T>(value: T): Readonly<T> {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /** One line per variable, for `--help` and the README table. */
@@ -34,7 +42,19 @@ export function describeConfig(schema: z.ZodObject): string[] {
   return Object.entries(schema.shape).map(([key, field]) => {
     const f = field as z.ZodType;
     const parsedDefault = f.safeParse(undefined);
-    const def = parsedDefault.success && parsedDefault.data !== undefined ? String(parsedDefault.data) : '(none)';
+    const def = parsedDefault.success ? formatDefault(parsedDefault.data) : '(none)';
     return `${key.padEnd(34)} ${f.description ?? ''} [default: ${def}]`;
   });
+}
+
+/** A default as the user would write it in the variable. */
+function formatDefault(value: unknown): string {
+  if (value === undefined || (Array.isArray(value) && value.length === 0)) return '(none)';
+  if (Array.isArray(value)) return value.join(',');
+  if (value && typeof value === 'object') {
+    return Object.entries(value)
+      .map(([k, v]) => `${k}=${String(v)}`)
+      .join(',');
+  }
+  return String(value);
 }

@@ -11,9 +11,11 @@ const pcuWeights = z
   .transform((text, ctx): PcuWeights => {
     const weights: PcuWeights = { ...DEFAULT_PCU_WEIGHTS };
     for (const pair of text.split(',')) {
-      const [name, value] = pair.split('=').map((s) => s.trim());
-      const weight = Number(value);
-      if (!VEHICLE_CLASSES.includes(name as (typeof VEHICLE_CLASSES)[number]) || !(weight >= 0)) {
+      const parts = pair.split('=').map((s) => s.trim());
+      const [name, value] = parts;
+      const weight = value ? Number(value) : Number.NaN;
+      const known = VEHICLE_CLASSES.includes(name as (typeof VEHICLE_CLASSES)[number]);
+      if (parts.length !== 2 || !known || !Number.isFinite(weight) || weight < 0) {
         ctx.addIssue({ code: 'custom', message: `expected class=weight pairs of ${VEHICLE_CLASSES.join('|')}, got "${pair}"` });
         return z.NEVER;
       }

@@ -23,7 +23,8 @@ export const countsSchema = z
 
 export const timestampSchema = z.union([
   z.iso.datetime({ offset: true }),
-  z.number().int().min(0),
+  // 8.64e15 ms is the largest time a JavaScript Date can hold.
+  z.number().int().min(0).max(8_640_000_000_000_000),
 ]);
 
 export const rawReadingSchema = z.strictObject({

@@ -33,10 +33,10 @@ export interface Store {
   /** Rejections are kept for the sensor view (rejected counts); writing twice may count twice only if receivedAt differs. */
   writeRejections(entries: DeadLetter[]): Promise<void>;
 
-  /** Readings with ts in range, optionally of some segments only. */
-  readings(range: TimeRange, segmentIds?: readonly string[]): Promise<Reading[]>;
-  /** Number of distinct sensors per segment with a reading in range. */
-  sensorCountsBySegment(range: TimeRange): Promise<Map<string, number>>;
+  /** Readings of these segments with ts in range. */
+  readings(range: TimeRange, segmentIds: readonly string[]): Promise<Reading[]>;
+  /** Number of distinct sensors per segment (of these) with a reading in range. */
+  sensorCountsBySegment(range: TimeRange, segmentIds: readonly string[]): Promise<Map<string, number>>;
   /** Stored congestion records of one segment and window whose `to` lies in range, oldest first. */
   congestionHistory(segmentId: string, window: WindowName, range: TimeRange): Promise<CongestionRecord[]>;
   /** Per-sensor summary over the range (accepted readings and rejections in it, latest state ever). */

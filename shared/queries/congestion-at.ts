@@ -23,10 +23,10 @@ export async function congestionAt(
   segments: readonly RoadSegment[] = ctx.network.segments,
 ): Promise<CongestionRecord[]> {
   const from = to - WINDOWS[window];
-  const ids = segments.length === ctx.network.segments.length ? undefined : segments.map((s) => s.id);
+  const ids = segments.map((s) => s.id);
   const [readings, known] = await Promise.all([
     ctx.store.readings({ from, to }, ids),
-    ctx.store.sensorCountsBySegment({ from: to - ctx.sensorKnownMs, to }),
+    ctx.store.sensorCountsBySegment({ from: to - ctx.sensorKnownMs, to }, ids),
   ]);
   const bySegment = new Map<string, typeof readings>();
   for (const r of readings) {

@@ -20,7 +20,7 @@ export async function congestionHistory(
   const lastEnd = Math.ceil(to / b) * b;
   const [readings, known] = await Promise.all([
     ctx.store.readings({ from: firstEnd - b, to: lastEnd }, [segment.id]),
-    ctx.store.sensorCountsBySegment({ from: firstEnd - ctx.sensorKnownMs, to: lastEnd }),
+    ctx.store.sensorCountsBySegment({ from: firstEnd - ctx.sensorKnownMs, to: lastEnd }, [segment.id]),
   ]);
   const byBucketEnd = new Map<number, Reading[]>();
   for (const r of readings) {

@@ -1,0 +1,162 @@
+/**
+ * Embedded pipeline throughput: QoS 1 readings over several MQTT connections into `npm start`'s
+ * process; reports accepted readings/s, pipeline CPU µs per reading, publish→PUBACK and
+ * publish→queryable latency, and checks that every acknowledged reading is in the store.
+ *
+ *   npx tsx bench/embedded-throughput.ts --connections 8 --seconds 20 --batch 1 --window 256
+ *   --rate N caps the publish rate (messages/s over all connections); 0 = as fast as acknowledged.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
+import { loadRoadNetwork } from '../shared/network/load-network.ts';
+import { startPipelineProcess } from './lib/pipeline-process.ts';
+import { RawPublisher } from './lib/raw-publisher.ts';
+import { percentile, processCpuMicros } from './lib/stats.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    connections: { type: 'string', default: '8' },
+    seconds: { type: 'string', default: '20' },
+    batch: { type: 'string', default: '1' },
+    window: { type: 'string', default: '256' },
+    rate: { type: 'string', default: '0' },
+    'sensors-per-connection': { type: 'string', default: '50' },
+  },
+});
+const connections = Number(args.connections);
+const seconds = Number(args.seconds);
+const batch = Number(args.batch);
+const windowSize = Number(args.window);
+const rate = Number(args.rate);
+const sensorsPerConnection = Number(args['sensors-per-connection']);
+
+const segments = loadRoadNetwork().segments;
+const dataDir = mkdtempSync(join(tmpdir(), 'roadpulse-bench-'));
+const pipeline = await startPipelineProcess({ ROADPULSE_DATA_DIR: dataDir });
+const metricsUrl = `http://127.0.0.1:${pipeline.httpPort}/metrics`;
+
+async function storedTotal(): Promise<number> {
+  const text = await (await fetch(metricsUrl)).text();
+  return Number(/^roadpulse_readings_stored_total (\d+)/m.exec(text)?.[1] ?? 0);
+}
+
+const nowMs = (): number => Number(process.hrtime.bigint() / 1000n) / 1000;
+const baseTs = Date.now();
+const ackLatencies: number[] = [];
+const ackedSentAt: number[] = [];
+const ackedCumulative: number[] = [];
+let acked = 0;
+let sent = 0;
+const storedTimeline: { at: number; stored: number }[] = [];
+
+function payloadFor(conn: number, seqs: number[], sensorIndex: number): Buffer {
+  const readings = [];
+  for (let i = 0; i < batch; i++) {
+    const s = (sensorIndex + i) % sensorsPerConnection;
+    const seq = seqs[s]!++;
+    const segment = segments[(conn * sensorsPerConnection + s) % segments.length]!;
+    readings.push({
+      sensorId: `gw${conn}.s${s}`,
+      segmentId: segment.id,
+      ts: baseTs + seq, // unique per sensor, so every reading is its own row
+      intervalS: 60,
+      lane: 1 + (s % segment.lanes),
+      counts: { motorbike: 20 + (seq % 7), car: 5, bus: seq % 2, truck: 1 },
+      speedKmh: 35 + (seq % 10),
+      occupancy: 0.12,
+      seq,
+    });
+  }
+  return Buffer.from(JSON.stringify(batch === 1 ? readings[0] : readings));
+}
+
+const publishers = await Promise.all(
+  Array.from({ length: connections }, (_, c) => RawPublisher.connect('127.0.0.1', pipeline.mqttPort, `bench-${c}`)),
+);
+const cpuBefore = await processCpuMicros(pipeline.child.pid!);
+const startedAt = nowMs();
+const endAt = startedAt + seconds * 1000;
+const perConnIntervalMs = rate > 0 ? (1000 * connections) / rate : 0;
+
+const poller = setInterval(() => {
+  storedTotal().then((stored) => storedTimeline.push({ at: nowMs(), stored }), () => undefined);
+}, 100);
+
+await Promise.all(
+  publishers.map(
+    (pub, c) =>
+      new Promise<void>((resolve) => {
+        const seqs = new Array<number>(sensorsPerConnection).fill(0);
+        let sensorIndex = 0;
+        let nextSendAt = startedAt;
+        const pump = (): void => {
+          const t = nowMs();
+          while (pub.inFlight < windowSize && t < endAt && (perConnIntervalMs === 0 || nextSendAt <= t)) {
+            const sentAt = nowMs();
+            const payload = payloadFor(c, seqs, sensorIndex);
+            sensorIndex = (sensorIndex + batch) % sensorsPerConnection;
+            sent++;
+            nextSendAt += perConnIntervalMs;
+            pub.publish(`traffic/v1/gw${c}/telemetry`, payload, (ackAt) => {
+              const ackMs = Number(ackAt / 1000n) / 1000;
+              ackLatencies.push(ackMs - sentAt);
+              acked += batch;
+              ackedSentAt.push(sentAt);
+              ackedCumulative.push(acked);
+              if (nowMs() < endAt) pump();
+              else if (pub.inFlight === 0) resolve();
+            });
+          }
+          if (t >= endAt && pub.inFlight === 0) resolve();
+          else if (perConnIntervalMs > 0 && t < endAt) setTimeout(pump, Math.max(0, nextSendAt - t));
+        };
+        pump();
+      }),
+  ),
+);
+const publishSeconds = (nowMs() - startedAt) / 1000;
+const cpuAfter = await processCpuMicros(pipeline.child.pid!);
+
+// Wait until the writer has stored everything that was acknowledged.
+const drainDeadline = Date.now() + 120_000;
+while ((await storedTotal()) < acked && Date.now() < drainDeadline) await new Promise((r) => setTimeout(r, 50));
+const cpuDrained = await processCpuMicros(pipeline.child.pid!);
+storedTimeline.push({ at: nowMs(), stored: await storedTotal() });
+clearInterval(poller);
+
+// publish→queryable: a message is queryable at the first poll that saw the stored count reach it.
+const queryable: number[] = [];
+let p = 0;
+for (let i = 0; i < ackedSentAt.length; i++) {
+  while (p < storedTimeline.length && storedTimeline[p]!.stored < ackedCumulative[i]!) p++;
+  if (p < storedTimeline.length) queryable.push(storedTimeline[p]!.at - ackedSentAt[i]!);
+}
+
+for (const pub of publishers) pub.close();
+await pipeline.stop();
+const db = new Database(join(dataDir, 'store.sqlite'), { readonly: true });
+const storedRows = (db.prepare('SELECT COUNT(*) AS n FROM readings').get() as { n: number }).n;
+db.close();
+rmSync(dataDir, { recursive: true, force: true });
+
+const report = {
+  connections,
+  batch,
+  window: windowSize,
+  targetRate: rate || 'max',
+  seconds: Number(publishSeconds.toFixed(2)),
+  messagesSent: sent,
+  readingsAcked: acked,
+  readingsStored: storedRows,
+  lost: acked - storedRows,
+  readingsPerSecond: Math.round(acked / publishSeconds),
+  pipelineCpuMicrosPerReading: Number(((cpuDrained - cpuBefore) / acked).toFixed(1)),
+  pipelineCpuUtilisationDuringPublish: Number(((cpuAfter - cpuBefore) / 1e6 / publishSeconds).toFixed(2)),
+  pubackMs: { p50: percentile(ackLatencies, 50), p99: percentile(ackLatencies, 99), max: percentile(ackLatencies, 100) },
+  queryableMs: { p50: percentile(queryable, 50), p99: percentile(queryable, 99), pollEveryMs: 100 },
+};
+process.stdout.write(`${JSON.stringify(report, (_k, v: unknown) => (typeof v === 'number' ? Number(v.toFixed(2)) : v), 2)}\n`);
+process.exitCode = report.lost === 0 ? 0 : 1;
