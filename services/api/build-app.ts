@@ -2,10 +2,11 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { opsRoutes } from '../../shared/runtime/ops-routes.ts';
 import type { ApiDeps } from './api-deps.ts';
-import { registerProblemHandlers, sendProblem } from './problem.ts';
+import { sendProblem } from '../../shared/runtime/problem-json.ts';
+import { registerProblemHandlers } from './problem.ts';
 import { congestionRoutes } from './routes/congestion-routes.ts';
-import { opsRoutes } from './routes/ops-routes.ts';
 import { segmentRoutes } from './routes/segment-routes.ts';
 import { sensorRoutes } from './routes/sensor-routes.ts';
 
@@ -44,7 +45,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  await app.register(opsRoutes(deps));
+  await app.register(opsRoutes({ metrics: deps.metrics, readiness: { bus: () => deps.bus.ping(), store: () => deps.query.store.ping() } }));
   await app.register(segmentRoutes(deps), { prefix: '/api/v1' });
   await app.register(congestionRoutes(deps), { prefix: '/api/v1' });
   await app.register(sensorRoutes(deps), { prefix: '/api/v1' });

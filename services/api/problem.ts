@@ -1,14 +1,7 @@
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError } from '../../shared/errors/app-error.ts';
-
-/** RFC 9457 problem details. `type` is a stable, documented identifier per error kind. */
-export function sendProblem(reply: FastifyReply, status: number, code: string, detail: string): FastifyReply {
-  return reply
-    .status(status)
-    .type('application/problem+json')
-    .send({ type: `https://roadpulse.dev/problems/${code}`, title: code.replace(/_/g, ' '), status, detail });
-}
+import { sendProblem } from '../../shared/runtime/problem-json.ts';
 
 const STATUS_BY_CODE: Partial<Record<AppError['code'], number>> = {
   bad_request: 400,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { VEHICLE_CLASSES } from '../contract/vehicle-classes.ts';
 import { DEFAULT_PCU_WEIGHTS, type PcuWeights } from '../traffic/pcu.ts';
 
+const idSchemaForEnv = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'only letters, digits, ".", "_" and "-"');
 const port = (def: number) => z.coerce.number().int().min(0).max(65535).default(def);
 const positiveInt = (def: number) => z.coerce.number().int().min(1).default(def);
 
@@ -46,5 +47,31 @@ export const configSchema = z.object({
   ROADPULSE_AGGREGATOR_GRACE_S: z.coerce.number().int().min(0).default(30).describe('how long after a window ends it is closed (late readings)'),
   ROADPULSE_HISTORY_MAX_POINTS: positiveInt(2000).describe('most buckets a history query may ask for'),
   ROADPULSE_SENSOR_KNOWN_H: positiveInt(24).describe('a sensor counts as known for its segment if it reported in this many hours'),
+
+  // Distributed deployment: the services run alone (services/*/main.ts) and pick their adapters here.
+  ROADPULSE_BUS: z.enum(['embedded', 'kafka']).default('embedded').describe('bus adapter of a service run alone'),
+  ROADPULSE_STORE: z.enum(['embedded', 'influx']).default('embedded').describe('store adapter of a service run alone'),
+  ROADPULSE_KAFKA_BROKERS: z
+    .string()
+    .default('localhost:9092')
+    .transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'expected host:port')).min(1))
+    .describe('comma-separated Kafka bootstrap brokers (host:port)'),
+  ROADPULSE_KAFKA_CLIENT_ID: z.string().default('roadpulse').describe('Kafka client id prefix'),
+  ROADPULSE_KAFKA_PARTITIONS: positiveInt(6).describe('partitions of the topics roadpulse creates'),
+  ROADPULSE_KAFKA_REPLICATION: positiveInt(1).describe('replication factor of the topics roadpulse creates'),
+  ROADPULSE_INFLUX_URL: z.url().default('http://localhost:8086').describe('InfluxDB base URL (1.x, 2.x or 3.x)'),
+  ROADPULSE_INFLUX_DATABASE: z.string().min(1).default('roadpulse').describe('InfluxDB database (1.x) or DBRP-mapped bucket (2.x/3.x)'),
+  ROADPULSE_INFLUX_TOKEN: z.string().optional().describe('InfluxDB 2.x/3.x API token'),
+  ROADPULSE_INFLUX_USERNAME: z.string().optional().describe('InfluxDB 1.x user'),
+  ROADPULSE_INFLUX_PASSWORD: z.string().optional().describe('InfluxDB 1.x password'),
+  ROADPULSE_MQTT_MODE: z
+    .enum(['embedded', 'external'])
+    .default('embedded')
+    .describe('ingest: run the embedded broker, or subscribe to an external one'),
+  ROADPULSE_MQTT_URL: z.string().default('mqtt://localhost:1883').describe('external broker URL (external mode)'),
+  ROADPULSE_MQTT_SHARE_GROUP: idSchemaForEnv.default('roadpulse-ingest').describe('MQTT 5 shared-subscription group (external mode)'),
+  ROADPULSE_MQTT_CLIENT_ID: z.string().optional().describe('client id of ingest at the external broker (persistent session); default roadpulse-ingest-<host>-<n>'),
+  ROADPULSE_MQTT_CONNECTIONS: positiveInt(4).describe('connections ingest opens to the external broker (each one a member of the shared group)'),
 });
 export type Config = z.infer<typeof configSchema>;

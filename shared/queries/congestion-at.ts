@@ -45,3 +45,12 @@ export async function congestionAt(
     }),
   );
 }
+
+/** The query context as configured (PCU weights, how long a sensor stays "known"). */
+export function queryContextFrom(
+  config: { ROADPULSE_PCU_WEIGHTS: PcuWeights; ROADPULSE_SENSOR_KNOWN_H: number },
+  store: Store,
+  network: RoadNetwork,
+): CongestionQueryContext {
+  return { store, network, weights: config.ROADPULSE_PCU_WEIGHTS, sensorKnownMs: config.ROADPULSE_SENSOR_KNOWN_H * 3600_000 };
+}
