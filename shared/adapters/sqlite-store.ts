@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -58,7 +59,7 @@ export class SqliteStore implements Store {
       CREATE TABLE IF NOT EXISTS sensor_status (
         sensor_id TEXT PRIMARY KEY, state TEXT NOT NULL, at INTEGER NOT NULL, detail TEXT NOT NULL) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS rejections (
-        sensor_id TEXT, received_at INTEGER NOT NULL, reason TEXT NOT NULL);
+        sensor_id TEXT, received_at INTEGER NOT NULL, reason TEXT NOT NULL, entry_key TEXT NOT NULL UNIQUE);
       CREATE INDEX IF NOT EXISTS rejections_by_time ON rejections (received_at);`);
     this.insertReading = this.db.prepare(
       `INSERT OR REPLACE INTO readings (${READING_COLUMNS.join(', ')}) VALUES (${READING_COLUMNS.map(() => '?').join(', ')})`,
@@ -68,7 +69,7 @@ export class SqliteStore implements Store {
       `INSERT INTO sensor_status VALUES (?, ?, ?, ?) ON CONFLICT (sensor_id) DO UPDATE SET
          state = excluded.state, at = excluded.at, detail = excluded.detail WHERE excluded.at >= sensor_status.at`,
     );
-    this.insertRejection = this.db.prepare('INSERT INTO rejections VALUES (?, ?, ?)');
+    this.insertRejection = this.db.prepare('INSERT OR IGNORE INTO rejections VALUES (?, ?, ?, ?)');
   }
 
   async writeReadings(readings: Reading[]): Promise<void> {
@@ -95,7 +96,11 @@ export class SqliteStore implements Store {
 
   async writeRejections(entries: DeadLetter[]): Promise<void> {
     this.db.transaction(() => {
-      for (const e of entries) this.insertRejection.run(e.sensorId, Date.parse(e.receivedAt), e.reason);
+      for (const e of entries) {
+        // The same dead letter replayed is counted once; different ones at the same ms are not merged.
+        const key = createHash('sha1').update(JSON.stringify(e)).digest('base64');
+        this.insertRejection.run(e.sensorId, Date.parse(e.receivedAt), e.reason, key);
+      }
     })();
   }
 

@@ -1,0 +1,179 @@
+import type { Point } from '@influxdata/influxdb-client';
+import { WINDOWS, type CongestionRecord, type WindowName } from '../contract/congestion-record.ts';
+import type { DeadLetter } from '../contract/dead-letter.ts';
+import type { SensorStatus } from '../contract/sensor-status.ts';
+import type { Reading } from '../contract/telemetry.ts';
+import { AppError } from '../errors/app-error.ts';
+import type { Logger } from '../logging/create-logger.ts';
+import type { SensorSummary, Store, TimeRange } from '../ports/store.ts';
+import type { PcuWeights } from '../traffic/pcu.ts';
+import { InfluxHttp, type InfluxConnectionOptions, type InfluxSeries, type Precision } from './influx-http.ts';
+import {
+  MEASUREMENT,
+  READING_COLUMNS,
+  congestionPoint,
+  line,
+  readingPoint,
+  rejectionPoint,
+  rowToCongestion,
+  rowToReading,
+  statusPoint,
+  type Row,
+} from './influx-points.ts';
+import { anyOf, chunk, idLiteral, timeRange } from './influx-ql.ts';
+
+export interface InfluxStoreOptions extends InfluxConnectionOptions {
+  log: Logger;
+  /** Points per /write request (default 5000). */
+  maxPointsPerWrite?: number;
+  /** Weights for the stored `pcu_total` field (default TCVN, DESIGN §5). */
+  pcuWeights?: Readonly<PcuWeights>;
+}
+
+/**
+ * Segment ids per InfluxQL statement (an OR of equalities, sent in the URL of GET /query: 50 ids of
+ * up to 64 chars stay under the 8 KiB a proxy may allow); longer lists run as several statements.
+ */
+const IDS_PER_QUERY = 50;
+
+/**
+ * The distributed store (DESIGN §1, §7) on InfluxDB 1.x, 2.x and 3.x through the HTTP API all of
+ * them serve: /write (line protocol from the client's Point) and /query (InfluxQL). A write
+ * resolves only after InfluxDB accepted every point, so a consumer may commit its offsets then.
+ */
+export class InfluxStore implements Store {
+  private readonly http: InfluxHttp;
+  private readonly log: Logger;
+  private readonly maxPointsPerWrite: number;
+  private readonly weights: Readonly<PcuWeights> | undefined;
+
+  constructor(options: InfluxStoreOptions) {
+    this.log = options.log.child({ component: 'influx-store' });
+    this.http = new InfluxHttp(options, this.log);
+    this.maxPointsPerWrite = options.maxPointsPerWrite ?? 5000;
+    this.weights = options.pcuWeights;
+  }
+
+  async writeReadings(readings: Reading[]): Promise<void> {
+    await this.write(readings.map((r) => readingPoint(r, this.weights)), 'ms');
+  }
+
+  async writeCongestion(records: CongestionRecord[]): Promise<void> {
+    await this.write(records.map(congestionPoint), 'ms');
+  }
+
+  async writeSensorStatus(statuses: SensorStatus[]): Promise<void> {
+    await this.write(statuses.map(statusPoint), 'ms');
+  }
+
+  async writeRejections(entries: DeadLetter[]): Promise<void> {
+    // ns: see rejectionPoint (distinct rejections in one ms must not overwrite each other).
+    await this.write(entries.map(rejectionPoint), 'ns');
+  }
+
+  async readings(range: TimeRange, segmentIds: readonly string[]): Promise<Reading[]> {
+    const columns = READING_COLUMNS.map((c) => `"${c}"`).join(', ');
+    const results = await Promise.all(
+      chunk(segmentIds, IDS_PER_QUERY).map((ids) =>
+        this.http.query(
+          `SELECT ${columns} FROM "${MEASUREMENT.reading}" WHERE ${timeRange(range)} AND ${anyOf('segment_id', ids)}`,
+        ),
+      ),
+    );
+    return results.flatMap((series) => rows(series).map(rowToReading));
+  }
+
+  async sensorCountsBySegment(range: TimeRange, segmentIds: readonly string[]): Promise<Map<string, number>> {
+    const counts = new Map(segmentIds.map((id) => [id, 0]));
+    const results = await Promise.all(
+      chunk(segmentIds, IDS_PER_QUERY).map((ids) =>
+        this.http.query(
+          `SELECT last("interval_s") FROM "${MEASUREMENT.reading}" WHERE ${timeRange(range)} AND ${anyOf('segment_id', ids)} ` +
+            'GROUP BY "segment_id", "sensor_id"',
+        ),
+      ),
+    );
+    // One series per (segment, sensor) with a reading in range: count them per segment.
+    for (const s of results.flat()) {
+      const id = s.tags['segment_id'];
+      if (id !== undefined && counts.has(id)) counts.set(id, (counts.get(id) ?? 0) + 1);
+    }
+    return counts;
+  }
+
+  async congestionHistory(segmentId: string, window: WindowName, range: TimeRange): Promise<CongestionRecord[]> {
+    if (!Object.hasOwn(WINDOWS, window)) throw new AppError('bad_request', `unknown window: ${String(window)}`);
+    const series = await this.http.query(
+      `SELECT * FROM "${MEASUREMENT.congestion}" WHERE "segment_id" = ${idLiteral(segmentId)} ` +
+        `AND "window" = ${idLiteral(window)} AND ${timeRange(range)}`,
+    );
+    return rows(series).map(rowToCongestion);
+  }
+
+  async sensors(range: TimeRange): Promise<SensorSummary[]> {
+    const inRange = `WHERE ${timeRange(range)}`;
+    const [accepted, lastBySegment, rejected, states] = await Promise.all([
+      this.http.query(`SELECT count("interval_s") FROM "${MEASUREMENT.reading}" ${inRange} GROUP BY "sensor_id"`),
+      // Last reading per (sensor, segment); the latest of a sensor's series names its segment.
+      this.http.query(`SELECT last("interval_s") FROM "${MEASUREMENT.reading}" ${inRange} GROUP BY "sensor_id", "segment_id"`),
+      this.http.query(`SELECT count("count") FROM "${MEASUREMENT.rejection}" ${inRange} GROUP BY "sensor_id"`),
+      // Latest state ever: no time condition.
+      this.http.query(`SELECT last("state") FROM "${MEASUREMENT.status}" GROUP BY "sensor_id"`),
+    ]);
+
+    const byId = new Map<string, SensorSummary>();
+    const entry = (sensorId: string): SensorSummary => {
+      let s = byId.get(sensorId);
+      if (!s) {
+        s = { sensorId, segmentId: null, lastReadingAt: null, accepted: 0, rejected: 0, state: null, stateAt: null };
+        byId.set(sensorId, s);
+      }
+      return s;
+    };
+    // A series without the tag (a rejection of an unknown sensor) comes back with sensor_id "".
+    const each = (series: InfluxSeries[], fn: (sensorId: string, row: Row, tags: Record<string, string>) => void) => {
+      for (const s of series) {
+        const sensorId = s.tags['sensor_id'];
+        const row = rows([s])[0];
+        if (sensorId && row) fn(sensorId, row, s.tags);
+      }
+    };
+    each(accepted, (id, row) => (entry(id).accepted = asNumber(row['count'])));
+    each(lastBySegment, (id, row, tags) => {
+      const s = entry(id);
+      const at = asNumber(row['time']);
+      if (s.lastReadingAt === null || at > s.lastReadingAt) Object.assign(s, { lastReadingAt: at, segmentId: tags['segment_id'] ?? null });
+    });
+    each(rejected, (id, row) => (entry(id).rejected = asNumber(row['count'])));
+    each(states, (id, row) => {
+      const state = row['last'];
+      if (state === 'online' || state === 'offline' || state === 'degraded') {
+        Object.assign(entry(id), { state, stateAt: asNumber(row['time']) });
+      }
+    });
+    return [...byId.values()].sort((a, b) => a.sensorId.localeCompare(b.sensorId));
+  }
+
+  async ping(): Promise<void> {
+    await this.http.ping();
+  }
+
+  /** Nothing to release: every write was awaited and there is no client-side buffer. */
+  async close(): Promise<void> {}
+
+  private async write(points: Point[], precision: Precision): Promise<void> {
+    for (const batch of chunk(points, this.maxPointsPerWrite)) {
+      await this.http.write(batch.map(line), precision);
+    }
+    if (points.length > 0) this.log.debug({ points: points.length, precision }, 'points written');
+  }
+}
+
+/** The rows of some series as objects keyed by column name. */
+function rows(series: InfluxSeries[]): Row[] {
+  return series.flatMap((s) => s.values.map((v) => Object.fromEntries(s.columns.map((c, i) => [c, v[i]]))));
+}
+
+function asNumber(v: unknown): number {
+  return typeof v === 'number' ? v : 0;
+}

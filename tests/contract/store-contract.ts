@@ -1,0 +1,384 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { WINDOWS, type CongestionRecord, type WindowName } from '../../shared/contract/congestion-record.ts';
+import type { DeadLetter } from '../../shared/contract/dead-letter.ts';
+import type { SensorStatus } from '../../shared/contract/sensor-status.ts';
+import type { Reading } from '../../shared/contract/telemetry.ts';
+import type { SensorSummary, Store } from '../../shared/ports/store.ts';
+
+/**
+ * The Store port (shared/ports/store.ts, DESIGN §7) as one suite that every adapter passes — the
+ * embedded SQLite store and the InfluxDB store (STYLE habit 3). Every test makes its own ids, so
+ * adapters whose factory shares one database across tests still see only the test's own data.
+ */
+export type StoreFactory = () => Promise<{ store: Store; cleanup(): Promise<void> }>;
+
+/** 2024-05-01T05:00:00Z, a whole hour: windows and ranges below are offsets from it. */
+export const T0 = Date.UTC(2024, 4, 1, 5, 0, 0);
+const MIN = 60_000;
+
+export function storeContract(name: string, makeStore: StoreFactory): void {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store;
+    let cleanup: () => Promise<void>;
+
+    beforeEach(async () => {
+      ({ store, cleanup } = await makeStore());
+    });
+    afterEach(async () => {
+      await cleanup();
+    });
+
+    describe('readings', () => {
+      it('when readings with every field (and with every nullable field null) are written, then readings() returns them exactly', async () => {
+        const id = uniqueId();
+        const full = reading({ sensorId: `s-${id}-1`, segmentId: `seg-${id}`, ts: T0 + 1_234, lane: 3, seq: 42 });
+        const nulls = reading({
+          sensorId: `s-${id}-2`,
+          segmentId: `seg-${id}`,
+          ts: T0 + 5_678,
+          lane: null,
+          speedKmh: null,
+          occupancy: null,
+          seq: null,
+          counts: { motorbike: 0, car: 0, bus: 0, truck: 0, bicycle: 0, other: 0 },
+        });
+        await store.writeReadings([full, nulls]);
+
+        expect(sorted(await store.readings({ from: T0, to: T0 + MIN }, [`seg-${id}`]))).toEqual(sorted([full, nulls]));
+      });
+
+      it('when readings lie on and around the range ends, then only ts in [from, to) are returned', async () => {
+        const id = uniqueId();
+        const at = (ts: number, seq: number) => reading({ sensorId: `s-${id}`, segmentId: `seg-${id}`, ts, seq });
+        const from = T0 + 10 * MIN;
+        const to = T0 + 15 * MIN;
+        await store.writeReadings([at(from - 1, 1), at(from, 2), at(to - 1, 3), at(to, 4)]);
+
+        const got = await store.readings({ from, to }, [`seg-${id}`]);
+
+        expect(got.map((r) => r.seq).sort()).toEqual([2, 3]);
+      });
+
+      it('when several segments have readings, then only the asked segments are returned, and none for an empty list', async () => {
+        const id = uniqueId();
+        const [a, b, c] = [`seg-${id}-a`, `seg-${id}-b`, `seg-${id}-c`];
+        const rs = [a, b, c].map((segmentId, i) => reading({ sensorId: `s-${id}-${i}`, segmentId, ts: T0 + i * 1_000 }));
+        await store.writeReadings(rs);
+
+        const got = await store.readings({ from: T0, to: T0 + MIN }, [a, c]);
+
+        expect(sorted(got)).toEqual(sorted([rs[0]!, rs[2]!]));
+        expect(await store.readings({ from: T0, to: T0 + MIN }, [])).toEqual([]);
+      });
+
+      it('when the same reading is written twice, then it is stored once (replay is idempotent)', async () => {
+        const id = uniqueId();
+        const r = reading({ sensorId: `s-${id}`, segmentId: `seg-${id}`, ts: T0 + 2_000 });
+        await store.writeReadings([r]);
+        await store.writeReadings([r, { ...r }]);
+
+        expect(await store.readings({ from: T0, to: T0 + MIN }, [`seg-${id}`])).toEqual([r]);
+      });
+
+      it('when a reading is written again with changed values, then the newer values replace the older', async () => {
+        const id = uniqueId();
+        const first = reading({ sensorId: `s-${id}`, segmentId: `seg-${id}`, ts: T0 + 3_000, seq: 1 });
+        const second: Reading = {
+          ...first,
+          intervalS: 30,
+          counts: { motorbike: 40, car: 9, bus: 0, truck: 1, bicycle: 0, other: 2 },
+          speedKmh: 55.5,
+          occupancy: 0.3,
+          seq: 2,
+        };
+        await store.writeReadings([first]);
+        await store.writeReadings([second]);
+
+        expect(await store.readings({ from: T0, to: T0 + MIN }, [`seg-${id}`])).toEqual([second]);
+      });
+
+      it('when one sensor reports several lanes (and no lane) at one ts, then each is its own reading', async () => {
+        const id = uniqueId();
+        const base = { sensorId: `s-${id}`, segmentId: `seg-${id}`, ts: T0 + 4_000 };
+        const rs = [reading({ ...base, lane: 1 }), reading({ ...base, lane: 2, seq: 8 }), reading({ ...base, lane: null, seq: 9 })];
+        await store.writeReadings(rs);
+
+        expect(sorted(await store.readings({ from: T0, to: T0 + MIN }, [`seg-${id}`]))).toEqual(sorted(rs));
+      });
+    });
+
+    describe('sensorCountsBySegment', () => {
+      it('when sensors report on segments, then each asked segment gets its number of distinct sensors in range', async () => {
+        const id = uniqueId();
+        const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((x) => `seg-${id}-${x}`) as [string, string, string, string];
+        const from = T0 + 5 * MIN;
+        const to = T0 + 10 * MIN;
+        const r = (sensor: string, segmentId: string, ts: number, lane: number | null = 1) =>
+          reading({ sensorId: `s-${id}-${sensor}`, segmentId, ts, lane });
+        await store.writeReadings([
+          // a: sensor 1 on two lanes, twice each; sensor 2 once; sensor 3 only before the range
+          r('1', a, from, 1),
+          r('1', a, from, 2),
+          r('1', a, from + MIN, 1),
+          r('1', a, from + MIN, 2),
+          r('2', a, to - 1, null),
+          r('3', a, from - 1),
+          // b: sensor 4, and sensor 2 (a sensor may serve two segments); one at `to` (outside)
+          r('4', b, from + 2 * MIN),
+          r('2', b, from + 3 * MIN),
+          r('5', b, to),
+          // d is not asked for
+          r('6', d, from + MIN),
+        ]);
+
+        const counts = await store.sensorCountsBySegment({ from, to }, [a, b, c]);
+
+        expect(counts.get(a)).toBe(2);
+        expect(counts.get(b)).toBe(2);
+        expect(counts.get(c) ?? 0).toBe(0);
+        expect(counts.has(d)).toBe(false);
+      });
+    });
+
+    describe('congestion', () => {
+      it('when records (ok, counting-only, no_data) are written, then congestionHistory returns those of the segment and window with `to` in [from, to), oldest first', async () => {
+        const id = uniqueId();
+        const seg = `seg-${id}`;
+        const t = (m: number) => T0 + m * MIN;
+        const ok = okRecord(seg, '5m', t(10));
+        const countingOnly = countingOnlyRecord(seg, '5m', t(15));
+        const noData = noDataRecord(seg, '5m', t(20));
+        await store.writeCongestion([
+          noData,
+          ok,
+          countingOnly,
+          okRecord(seg, '5m', t(5) - 1), // before the range
+          okRecord(seg, '5m', t(25)), // at the range end: excluded
+          okRecord(seg, '1m', t(11)), // another window
+          okRecord(`seg-${id}-other`, '5m', t(10)), // another segment
+        ]);
+
+        const history = await store.congestionHistory(seg, '5m', { from: t(5), to: t(25) });
+
+        expect(history).toEqual([ok, countingOnly, noData]);
+      });
+
+      it('when a record is written twice and then with new values, then one record per (segment, window, to) holds the newest values', async () => {
+        const id = uniqueId();
+        const seg = `seg-${id}`;
+        const first = okRecord(seg, '15m', T0 + 30 * MIN);
+        const newer: CongestionRecord = { ...first, flowVph: 1500, speedKmh: 21.5, speedRatio: 0.43, tti: 2.326, los: 'D', sensorsReporting: 3 };
+        await store.writeCongestion([first]);
+        await store.writeCongestion([first]);
+        await store.writeCongestion([newer]);
+
+        expect(await store.congestionHistory(seg, '15m', { from: T0, to: T0 + 60 * MIN })).toEqual([newer]);
+      });
+    });
+
+    describe('sensors', () => {
+      it('when a sensor has readings in and out of the range, then accepted counts those in range and names the segment of the last one', async () => {
+        const id = uniqueId();
+        const sensorId = `s-${id}`;
+        const from = T0 + 60 * MIN;
+        const to = T0 + 120 * MIN;
+        const r = (segmentId: string, ts: number, lane: number | null = 1) => reading({ sensorId, segmentId, ts, lane });
+        await store.writeReadings([
+          r(`seg-${id}-a`, from - 1), // before: not counted
+          r(`seg-${id}-a`, from),
+          r(`seg-${id}-a`, from + MIN, 1),
+          r(`seg-${id}-a`, from + MIN, 2),
+          r(`seg-${id}-b`, from + 30 * MIN), // the sensor moved: its last reading is on b
+          r(`seg-${id}-a`, to), // at the end: not counted
+        ]);
+
+        const mine = await sensorsOf(store, { from, to }, id);
+
+        expect(mine).toEqual([
+          { sensorId, segmentId: `seg-${id}-b`, lastReadingAt: from + 30 * MIN, accepted: 4, rejected: 0, state: null, stateAt: null },
+        ]);
+      });
+
+      it('when rejections are written, then rejected counts those of the sensor in range, and distinct rejections in the same ms count separately', async () => {
+        const id = uniqueId();
+        const sensorId = `s-${id}`;
+        const from = T0 + 60 * MIN;
+        const to = T0 + 120 * MIN;
+        const at = (ms: number) => new Date(ms).toISOString();
+        await store.writeRejections([
+          rejection({ sensorId, receivedAt: at(from - 1) }), // before
+          rejection({ sensorId, receivedAt: at(from) }),
+          // one batch, one ms, one reason: two readings rejected
+          rejection({ sensorId, receivedAt: at(from + 5), batchIndex: 0 }),
+          rejection({ sensorId, receivedAt: at(from + 5), batchIndex: 1 }),
+          // two messages in the same ms, one reason, different payloads
+          rejection({ sensorId, receivedAt: at(from + 7), detail: 'counts.car: expected number', payload: '{"a":1}' }),
+          rejection({ sensorId, receivedAt: at(from + 7), detail: 'counts.bus: expected number', payload: '{"a":2}' }),
+          rejection({ sensorId, receivedAt: at(from + 7), reason: 'future_ts' }),
+          rejection({ sensorId, receivedAt: at(to) }), // at the end
+          rejection({ sensorId: null, receivedAt: at(from + 9), reason: 'invalid_json' }), // no sensor: nobody's count
+        ]);
+
+        const mine = await sensorsOf(store, { from, to }, id);
+
+        expect(mine).toEqual([
+          { sensorId, segmentId: null, lastReadingAt: null, accepted: 0, rejected: 6, state: null, stateAt: null },
+        ]);
+      });
+
+      it('when the same rejection is written twice (a DLQ replay), then it counts once', async () => {
+        const id = uniqueId();
+        const sensorId = `s-${id}`;
+        const entry = rejection({ sensorId, receivedAt: new Date(T0 + 7_000).toISOString(), batchIndex: 3 });
+        await store.writeRejections([entry]);
+        await store.writeRejections([entry, { ...entry }]);
+
+        const mine = await sensorsOf(store, { from: T0, to: T0 + 60_000 }, id);
+        expect(mine[0]?.rejected).toBe(1);
+      });
+
+      it('when statuses arrive out of order, then the latest by time wins, whatever the range', async () => {
+        const id = uniqueId();
+        const sensorId = `s-${id}`;
+        const other = `s-${id}-other`;
+        await store.writeSensorStatus([status(sensorId, 'degraded', T0 + 10_000)]);
+        await store.writeSensorStatus([status(sensorId, 'online', T0 + 5_000)]); // older, arrives later
+        await store.writeSensorStatus([status(other, 'online', T0 + 1_000), status(other, 'offline', T0 + 2_000)]);
+
+        // A range with no data at all: states are "latest ever", not "in range".
+        const range = { from: T0 + 500 * MIN, to: T0 + 600 * MIN };
+        expect(await sensorsOf(store, range, id)).toEqual([
+          { sensorId, segmentId: null, lastReadingAt: null, accepted: 0, rejected: 0, state: 'degraded', stateAt: T0 + 10_000 },
+          { sensorId: other, segmentId: null, lastReadingAt: null, accepted: 0, rejected: 0, state: 'offline', stateAt: T0 + 2_000 },
+        ]);
+
+        await store.writeSensorStatus([status(sensorId, 'offline', T0 + 20_000)]);
+        const [latest] = await sensorsOf(store, range, id);
+        expect(latest).toMatchObject({ state: 'offline', stateAt: T0 + 20_000 });
+      });
+
+      it('when a sensor has readings, rejections and a status, then one summary carries all three', async () => {
+        const id = uniqueId();
+        const sensorId = `s-${id}`;
+        const quiet = `s-${id}-quiet`; // reported only before the range: not listed
+        const from = T0 + 180 * MIN;
+        const to = T0 + 240 * MIN;
+        await store.writeReadings([
+          reading({ sensorId, segmentId: `seg-${id}`, ts: from + MIN }),
+          reading({ sensorId, segmentId: `seg-${id}`, ts: from + 2 * MIN }),
+          reading({ sensorId: quiet, segmentId: `seg-${id}`, ts: from - MIN }),
+        ]);
+        await store.writeRejections([rejection({ sensorId, receivedAt: new Date(from + 90_000).toISOString() })]);
+        await store.writeSensorStatus([status(sensorId, 'online', from)]);
+
+        expect(await sensorsOf(store, { from, to }, id)).toEqual([
+          { sensorId, segmentId: `seg-${id}`, lastReadingAt: from + 2 * MIN, accepted: 2, rejected: 1, state: 'online', stateAt: from },
+        ]);
+      });
+    });
+
+    it('when the store is up, then ping resolves', async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+  });
+}
+
+// --- builders (exported for adapter-specific tests) ------------------------------------------
+
+/** Short unique id part: letters, digits and "-" only, so ids built from it pass the id rule. */
+export function uniqueId(): string {
+  return randomUUID().slice(0, 8);
+}
+
+export function reading(o: Partial<Reading> & Pick<Reading, 'sensorId' | 'segmentId' | 'ts'>): Reading {
+  return {
+    intervalS: 60,
+    lane: 1,
+    counts: { motorbike: 31, car: 12, bus: 1, truck: 2, bicycle: 3, other: 1 },
+    speedKmh: 42.7,
+    occupancy: 0.137,
+    seq: 7,
+    ...o,
+  };
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+export function okRecord(segmentId: string, window: WindowName, to: number): CongestionRecord {
+  return {
+    segmentId,
+    window,
+    from: iso(to - WINDOWS[window]),
+    to: iso(to),
+    status: 'ok',
+    flowVph: 1234.5,
+    flowPcuph: 876.3,
+    speedKmh: 38.4,
+    occupancy: 0.213,
+    densityPcuPerKmLane: 11.41,
+    speedRatio: 0.768,
+    tti: 1.302,
+    congestionPct: 30.2,
+    jamFactor: 2.3,
+    los: 'B',
+    sensorsReporting: 2,
+    sensorsKnown: 3,
+    lastReadingAt: iso(to - 1_500),
+  };
+}
+
+/** `ok` from detectors without speed: flows known, speed-derived fields and LOS null. */
+export function countingOnlyRecord(segmentId: string, window: WindowName, to: number): CongestionRecord {
+  return {
+    ...okRecord(segmentId, window, to),
+    speedKmh: null,
+    occupancy: null,
+    densityPcuPerKmLane: null,
+    speedRatio: null,
+    tti: null,
+    congestionPct: null,
+    jamFactor: null,
+    los: null,
+  };
+}
+
+export function noDataRecord(segmentId: string, window: WindowName, to: number): CongestionRecord {
+  return {
+    ...countingOnlyRecord(segmentId, window, to),
+    status: 'no_data',
+    flowVph: null,
+    flowPcuph: null,
+    sensorsReporting: 0,
+    sensorsKnown: 2,
+    lastReadingAt: null,
+  };
+}
+
+export function rejection(o: Partial<DeadLetter> & Pick<DeadLetter, 'sensorId' | 'receivedAt'>): DeadLetter {
+  return {
+    reason: 'schema',
+    detail: 'counts.car: expected number, received string',
+    mqttTopic: `traffic/v1/${o.sensorId ?? 'unknown'}/telemetry`,
+    clientId: 'gateway-1',
+    batchIndex: null,
+    payload: '{"sensorId":"x"}',
+    payloadTruncated: false,
+    ...o,
+  };
+}
+
+export function status(sensorId: string, state: SensorStatus['state'], at: number, detail: SensorStatus['detail'] = {}): SensorStatus {
+  return { sensorId, state, at, detail };
+}
+
+/** A stable order for comparing sets of readings. */
+export function sorted(readings: readonly Reading[]): Reading[] {
+  const key = (r: Reading) => `${r.segmentId}|${String(r.ts).padStart(16, '0')}|${r.sensorId}|${r.lane ?? 0}`;
+  return [...readings].sort((a, b) => key(a).localeCompare(key(b)));
+}
+
+/** sensors() restricted to this test's sensors (other tests may share the database). */
+async function sensorsOf(store: Store, range: { from: number; to: number }, id: string): Promise<SensorSummary[]> {
+  return (await store.sensors(range)).filter((s) => s.sensorId.includes(id));
+}
