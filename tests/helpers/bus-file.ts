@@ -1,0 +1,46 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { DeadLetter } from '../../shared/contract/dead-letter.ts';
+
+export interface BusRow {
+  offset: number;
+  key: string;
+  value: string;
+  headers: Record<string, string> | null;
+}
+
+/** Messages of one topic in the embedded bus file, oldest first, read through a read-only connection. */
+export function readBusTopic(dataDir: string, topic: string): BusRow[] {
+  const db = new Database(join(dataDir, 'bus.sqlite'), { readonly: true, fileMustExist: true });
+  try {
+    const rows = db
+      .prepare('SELECT offset, key, value, headers FROM messages WHERE topic = ? ORDER BY offset')
+      .all(topic) as { offset: number; key: string; value: string; headers: string | null }[];
+    return rows.map((r) => ({ ...r, headers: r.headers === null ? null : (JSON.parse(r.headers) as Record<string, string>) }));
+  } finally {
+    db.close();
+  }
+}
+
+/** The dead letters on traffic.telemetry.dlq, parsed, with their bus offsets. */
+export function readDeadLetterRows(dataDir: string): { offset: number; entry: DeadLetter }[] {
+  return readBusTopic(dataDir, 'traffic.telemetry.dlq').map((r) => ({ offset: r.offset, entry: JSON.parse(r.value) as DeadLetter }));
+}
+
+/** The dead letters on traffic.telemetry.dlq, parsed. */
+export function readDeadLetters(dataDir: string): DeadLetter[] {
+  return readDeadLetterRows(dataDir).map((r) => r.entry);
+}
+
+/** The next offset a consumer group committed for a topic in the bus file, or null if none. */
+export function committedOffset(dataDir: string, groupId: string, topic: string): number | null {
+  const db = new Database(join(dataDir, 'bus.sqlite'), { readonly: true, fileMustExist: true });
+  try {
+    const row = db.prepare('SELECT next_offset FROM group_offsets WHERE group_id = ? AND topic = ?').get(groupId, topic) as
+      | { next_offset: number }
+      | undefined;
+    return row?.next_offset ?? null;
+  } finally {
+    db.close();
+  }
+}
