@@ -29,8 +29,9 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   if (deps.apiKeys.length > 0) {
     const keys = new Set(deps.apiKeys);
     app.addHook('onRequest', async (req, reply) => {
-      if (!req.url.startsWith('/api/')) return;
-      const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+      // The matched route, not the raw URL: "/%61pi/v1/…" routes to /api/v1/… too.
+      if (!req.routeOptions.url?.startsWith('/api/')) return;
+      const token = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
       if (!token || !keys.has(token)) return sendProblem(reply, 401, 'unauthorized', 'a valid "Authorization: Bearer <key>" is required');
     });
   }

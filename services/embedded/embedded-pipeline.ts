@@ -22,7 +22,11 @@ export interface RunningPipeline {
 export async function startEmbeddedPipeline(config: Config, log: Logger): Promise<RunningPipeline> {
   const network = loadRoadNetwork(config.ROADPULSE_NETWORK_FILE);
   const metrics = createMetrics();
-  const bus = new SqliteBus({ file: join(config.ROADPULSE_DATA_DIR, 'bus.sqlite'), log });
+  const bus = new SqliteBus({
+    file: join(config.ROADPULSE_DATA_DIR, 'bus.sqlite'),
+    log,
+    retentionMs: config.ROADPULSE_BUS_RETENTION_H * 3600_000,
+  });
   const store = new SqliteStore(join(config.ROADPULSE_DATA_DIR, 'store.sqlite'));
   const query = queryContextFrom(config, store, network);
 

@@ -71,7 +71,9 @@ function validateOne(topicSensorId: string, item: unknown, ctx: ValidationContex
   const reading = normaliseReading(parsed.data);
   const reject = (reason: RejectionReason, detail: string) => ({ reason, detail, sensorId: reading.sensorId });
   if (!publisherMaySpeakFor(topicSensorId, reading.sensorId)) {
-    return reject('topic_mismatch', `topic is for "${topicSensorId}" but the reading is from "${reading.sensorId}"`);
+    // Counted against the publisher, not against the sensor it pretends to be.
+    const detail = `topic is for "${topicSensorId}" but the reading is from "${reading.sensorId}"`;
+    return { reason: 'topic_mismatch', detail, sensorId: topicSensorId };
   }
   if (!ctx.network.byId.has(reading.segmentId)) {
     return reject('unknown_segment', `segment "${reading.segmentId}" is not in the road network`);

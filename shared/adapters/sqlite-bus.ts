@@ -16,7 +16,7 @@ interface PendingPublish {
 export interface SqliteBusOptions {
   file: string;
   log: Logger;
-  /** Messages older than this are dropped even if a group has not read them (like Kafka's retention.ms). */
+  /** Messages older than this are deleted, read or not (like Kafka's retention.ms); unset: this instance never deletes. */
   retentionMs?: number;
   maxBatch?: number;
 }
@@ -38,7 +38,7 @@ export class SqliteBus implements Bus {
   private pending: PendingPublish[] = [];
   private flushScheduled = false;
   private readonly consumers = new Set<SqliteConsumer>();
-  private readonly retentionTimer: NodeJS.Timeout;
+  private readonly retentionTimer: NodeJS.Timeout | null;
   private closed = false;
   private readonly insert: Database.Statement;
   private readonly nextOffset: Database.Statement;
@@ -70,7 +70,8 @@ export class SqliteBus implements Bus {
     this.channel = new BroadcastChannel(`roadpulse-bus:${resolve(options.file)}`);
     this.channel.unref();
     this.channel.onmessage = (event) => this.notifyConsumers(new Set((event as { data: string[] }).data));
-    this.retentionTimer = setInterval(() => this.applyRetention(), 30_000).unref();
+    const { retentionMs } = options;
+    this.retentionTimer = retentionMs ? setInterval(() => this.applyRetention(retentionMs), 60_000).unref() : null;
   }
 
   publish(topic: string, messages: BusMessage[]): Promise<void> {
@@ -151,22 +152,36 @@ export class SqliteBus implements Bus {
     this.db.prepare('SELECT 1').get();
   }
 
-  private applyRetention(): void {
-    const cutoff = Date.now() - (this.options.retentionMs ?? 24 * 3600_000);
-    const committed = this.db
-      .prepare('SELECT topic, MIN(next_offset) AS safe FROM group_offsets GROUP BY topic')
-      .all() as { topic: string; safe: number }[];
+  /**
+   * Time-based retention, like Kafka's retention.ms: whatever the consumer groups committed, a
+   * message stays for the retention period (dead letters must stay readable, topics replayable).
+   * Messages of a topic are appended in time order, so the cut-off offset is found by a binary
+   * search along the primary key and the delete is a range delete from the front.
+   */
+  private applyRetention(retentionMs: number): void {
+    const cutoff = Date.now() - retentionMs;
+    const firstOffset = this.db.prepare('SELECT MIN(offset) FROM messages WHERE topic = ?').pluck();
+    const appendedAt = this.db
+      .prepare('SELECT appended_at FROM messages WHERE topic = ? AND offset >= ? ORDER BY offset LIMIT 1')
+      .pluck();
     const deleteBelow = this.db.prepare('DELETE FROM messages WHERE topic = ? AND offset < ?');
-    this.db.transaction(() => {
-      for (const { topic, safe } of committed) deleteBelow.run(topic, safe);
-      this.db.prepare('DELETE FROM messages WHERE appended_at < ?').run(cutoff);
-    })();
+    const topics = this.db.prepare('SELECT topic, next_offset FROM topics').all() as { topic: string; next_offset: number }[];
+    for (const { topic, next_offset: end } of topics) {
+      let lo = (firstOffset.get(topic) as number | null) ?? end;
+      let hi = end; // the first offset to keep lies in [lo, hi]
+      while (lo < hi) {
+        const mid = Math.floor((lo + hi) / 2);
+        if ((appendedAt.get(topic, mid) as number) < cutoff) lo = mid + 1;
+        else hi = mid;
+      }
+      deleteBelow.run(topic, lo);
+    }
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.retentionTimer);
+    if (this.retentionTimer) clearInterval(this.retentionTimer);
     this.channel.close();
     if (this.pending.length > 0) this.flush();
     await Promise.all([...this.consumers].map((c) => c.stop()));

@@ -45,6 +45,7 @@ export const configSchema = z.object({
   ROADPULSE_MAX_FUTURE_S: z.coerce.number().int().min(0).default(300).describe('readings further in the future are rejected (future_ts)'),
   ROADPULSE_PCU_WEIGHTS: pcuWeights.describe('PCU weight overrides, e.g. "motorbike=0.25,bus=3"'),
   ROADPULSE_AGGREGATOR_GRACE_S: z.coerce.number().int().min(0).default(30).describe('how long after a window ends it is closed (late readings)'),
+  ROADPULSE_BUS_RETENTION_H: positiveInt(168).describe('embedded bus: hours a message (telemetry, dead letter, …) is kept, read or not'),
   ROADPULSE_HISTORY_MAX_POINTS: positiveInt(2000).describe('most buckets a history query may ask for'),
   ROADPULSE_SENSOR_KNOWN_H: positiveInt(24).describe('a sensor counts as known for its segment if it reported in this many hours'),
 

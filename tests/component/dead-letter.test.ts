@@ -122,7 +122,8 @@ describe('rejected telemetry goes to the dead-letter topic (DESIGN §3)', () => 
   it('when a reading claims another sensor than the topic, then it is rejected as topic_mismatch (spoofing)', async () => {
     const raw = JSON.stringify(reading({ sensorId: 'dl-victim' }));
     const letters = await publishExpectingRejection(raw, { topicSensorId: 'dl-spoofer', clientId: 'dl-c-spoof' }, { topic_mismatch: 1 });
-    expectEntry(letters[0], { reason: 'topic_mismatch', mqttTopic: 'traffic/v1/dl-spoofer/telemetry', clientId: 'dl-c-spoof', payload: raw });
+    // Counted against the publisher, never against the sensor it pretends to be.
+    expectEntry(letters[0], { reason: 'topic_mismatch', sensorId: 'dl-spoofer', mqttTopic: 'traffic/v1/dl-spoofer/telemetry', clientId: 'dl-c-spoof', payload: raw });
     expect(letters[0]!.detail).toMatch(/dl-spoofer/);
     expect(letters[0]!.detail).toMatch(/dl-victim/);
   });
@@ -251,13 +252,10 @@ describe('dead letters are kept for inspection (DESIGN §3, §6)', () => {
       });
       expect(readDeadLetters(own.dataDir).map((d) => d.payload)).toEqual([raw]);
 
-      // Ten minutes of periodic housekeeping (the retention pass runs every 30 s); far below the
-      // 24 h retention, so nothing may go yet.
+      // Ten minutes of periodic housekeeping (the retention pass runs every minute); far below the
+      // retention period, so nothing may go, although the writer has read it.
       vi.advanceTimersByTime(10 * 60_000);
 
-      // PRODUCT BUG (shared/adapters/sqlite-bus.ts, applyRetention): every message all groups have
-      // committed is deleted, so a dead letter vanishes ≤ 30 s after the writer read it, and the
-      // store keeps only (sensor, time, reason) — the raw payload, topic, client id and detail are lost.
       expect(readDeadLetters(own.dataDir).map((d) => d.payload), 'dead letter deleted by the retention pass').toEqual([raw]);
     } finally {
       vi.useRealTimers();

@@ -142,9 +142,9 @@ describe('validateTelemetry: schema (DESIGN §3 field rules)', () => {
 });
 
 describe('validateTelemetry: topic_mismatch (DESIGN §2 anti-spoofing)', () => {
-  it('when a single reading names another sensor than the topic, then it is rejected as topic_mismatch naming both', () => {
+  it('when a single reading names another sensor than the topic, then it is rejected as topic_mismatch, counted against the publisher', () => {
     const r = onlyRejection(send(reading({ sensorId: 's2' }), 's1'));
-    expect(r).toMatchObject({ reason: 'topic_mismatch', sensorId: 's2', batchIndex: null });
+    expect(r).toMatchObject({ reason: 'topic_mismatch', sensorId: 's1', batchIndex: null });
     expect(r.detail).toContain('"s1"');
     expect(r.detail).toContain('"s2"');
   });
@@ -301,7 +301,7 @@ describe('validateTelemetry: batches judged reading by reading', () => {
     expect(result.accepted[1]!.ts).toBe(NOW - 60_000);
     expect(result.rejected.map(({ batchIndex, reason, sensorId }) => ({ batchIndex, reason, sensorId }))).toEqual([
       { batchIndex: 1, reason: 'schema', sensorId: 'gw1.b' },
-      { batchIndex: 3, reason: 'topic_mismatch', sensorId: 'gw2.a' },
+      { batchIndex: 3, reason: 'topic_mismatch', sensorId: 'gw1' },
       { batchIndex: 4, reason: 'unknown_segment', sensorId: 'gw1.d' },
       { batchIndex: 5, reason: 'future_ts', sensorId: 'gw1.e' },
       { batchIndex: 6, reason: 'stale_ts', sensorId: 'gw1.f' },
