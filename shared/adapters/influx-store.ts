@@ -5,7 +5,7 @@ import type { SensorStatus } from '../contract/sensor-status.ts';
 import type { Reading } from '../contract/telemetry.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { Logger } from '../logging/create-logger.ts';
-import type { SensorSummary, Store, TimeRange } from '../ports/store.ts';
+import type { SegmentActivity, SensorSummary, Store, TimeRange } from '../ports/store.ts';
 import type { PcuWeights } from '../traffic/pcu.ts';
 import { InfluxHttp, type InfluxConnectionOptions, type InfluxSeries, type Precision } from './influx-http.ts';
 import {
@@ -83,8 +83,8 @@ export class InfluxStore implements Store {
     return results.flatMap((series) => rows(series).map(rowToReading));
   }
 
-  async sensorCountsBySegment(range: TimeRange, segmentIds: readonly string[]): Promise<Map<string, number>> {
-    const counts = new Map(segmentIds.map((id) => [id, 0]));
+  async segmentActivity(range: TimeRange, segmentIds: readonly string[]): Promise<Map<string, SegmentActivity>> {
+    const activity = new Map<string, SegmentActivity>(segmentIds.map((id) => [id, { sensors: 0, lastReadingAt: null }]));
     const results = await Promise.all(
       chunk(segmentIds, IDS_PER_QUERY).map((ids) =>
         this.http.query(
@@ -93,12 +93,17 @@ export class InfluxStore implements Store {
         ),
       ),
     );
-    // One series per (segment, sensor) with a reading in range: count them per segment.
+    // One series per (segment, sensor) with a reading in range, whose row time is its latest reading.
     for (const s of results.flat()) {
-      const id = s.tags['segment_id'];
-      if (id !== undefined && counts.has(id)) counts.set(id, (counts.get(id) ?? 0) + 1);
+      const entry = activity.get(s.tags['segment_id'] ?? '');
+      if (!entry) continue;
+      entry.sensors += 1;
+      for (const row of rows([s])) {
+        const t = Number(row['time']);
+        if (entry.lastReadingAt === null || t > entry.lastReadingAt) entry.lastReadingAt = t;
+      }
     }
-    return counts;
+    return activity;
   }
 
   async congestionHistory(segmentId: string, window: WindowName, range: TimeRange): Promise<CongestionRecord[]> {

@@ -7,7 +7,7 @@ import type { DeadLetter } from '../contract/dead-letter.ts';
 import type { SensorStatus } from '../contract/sensor-status.ts';
 import type { Reading } from '../contract/telemetry.ts';
 import { VEHICLE_CLASSES } from '../contract/vehicle-classes.ts';
-import type { SensorSummary, Store, TimeRange } from '../ports/store.ts';
+import type { SegmentActivity, SensorSummary, Store, TimeRange } from '../ports/store.ts';
 
 interface ReadingRow {
   sensor_id: string;
@@ -113,11 +113,16 @@ export class SqliteStore implements Store {
     return segmentIds.flatMap((id) => (query.all(id, range.from, range.to) as ReadingRow[]).map(toReading));
   }
 
-  async sensorCountsBySegment(range: TimeRange, segmentIds: readonly string[]): Promise<Map<string, number>> {
-    const query = this.db
-      .prepare('SELECT COUNT(DISTINCT sensor_id) FROM readings WHERE segment_id = ? AND ts >= ? AND ts < ?')
-      .pluck();
-    return new Map(segmentIds.map((id) => [id, query.get(id, range.from, range.to) as number]));
+  async segmentActivity(range: TimeRange, segmentIds: readonly string[]): Promise<Map<string, SegmentActivity>> {
+    const query = this.db.prepare(
+      'SELECT COUNT(DISTINCT sensor_id) AS sensors, MAX(ts) AS last FROM readings WHERE segment_id = ? AND ts >= ? AND ts < ?',
+    );
+    return new Map(
+      segmentIds.map((id) => {
+        const row = query.get(id, range.from, range.to) as { sensors: number; last: number | null };
+        return [id, { sensors: row.sensors, lastReadingAt: row.last }];
+      }),
+    );
   }
 
   async congestionHistory(segmentId: string, window: WindowName, range: TimeRange): Promise<CongestionRecord[]> {

@@ -12,6 +12,11 @@ export interface TimeRange {
   to: number;
 }
 
+export interface SegmentActivity {
+  sensors: number;
+  lastReadingAt: number | null;
+}
+
 export interface SensorSummary {
   sensorId: string;
   /** Segment of the sensor's latest reading in the range. */
@@ -35,8 +40,8 @@ export interface Store {
 
   /** Readings of these segments with ts in range. */
   readings(range: TimeRange, segmentIds: readonly string[]): Promise<Reading[]>;
-  /** Number of distinct sensors per segment (of these) with a reading in range. */
-  sensorCountsBySegment(range: TimeRange, segmentIds: readonly string[]): Promise<Map<string, number>>;
+  /** Per asked segment: distinct sensors with a reading in range, and the time of the latest one. */
+  segmentActivity(range: TimeRange, segmentIds: readonly string[]): Promise<Map<string, SegmentActivity>>;
   /** Stored congestion records of one segment and window whose `to` lies in range, oldest first. */
   congestionHistory(segmentId: string, window: WindowName, range: TimeRange): Promise<CongestionRecord[]>;
   /** Per-sensor summary over the range (accepted readings and rejections in it, latest state ever). */

@@ -26,7 +26,7 @@ export async function congestionAt(
   const ids = segments.map((s) => s.id);
   const [readings, known] = await Promise.all([
     ctx.store.readings({ from, to }, ids),
-    ctx.store.sensorCountsBySegment({ from: to - ctx.sensorKnownMs, to }, ids),
+    ctx.store.segmentActivity({ from: to - ctx.sensorKnownMs, to }, ids),
   ]);
   const bySegment = new Map<string, typeof readings>();
   for (const r of readings) {
@@ -34,16 +34,18 @@ export async function congestionAt(
     if (list) list.push(r);
     else bySegment.set(r.segmentId, [r]);
   }
-  return segments.map((segment) =>
-    computeCongestion({
+  return segments.map((segment) => {
+    const activity = known.get(segment.id);
+    return computeCongestion({
       segment,
       window,
       to,
       readings: bySegment.get(segment.id) ?? [],
-      sensorsKnown: known.get(segment.id) ?? 0,
+      sensorsKnown: activity?.sensors ?? 0,
+      lastReadingBefore: activity?.lastReadingAt ?? null,
       weights: ctx.weights,
-    }),
-  );
+    });
+  });
 }
 
 /** The query context as configured (PCU weights, how long a sensor stays "known"). */

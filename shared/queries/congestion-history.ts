@@ -20,7 +20,7 @@ export async function congestionHistory(
   const lastEnd = Math.ceil(to / b) * b;
   const [readings, known] = await Promise.all([
     ctx.store.readings({ from: firstEnd - b, to: lastEnd }, [segment.id]),
-    ctx.store.sensorCountsBySegment({ from: firstEnd - ctx.sensorKnownMs, to: lastEnd }, [segment.id]),
+    ctx.store.segmentActivity({ from: firstEnd - b - ctx.sensorKnownMs, to: firstEnd - b }, [segment.id]),
   ]);
   const byBucketEnd = new Map<number, Reading[]>();
   for (const r of readings) {
@@ -29,11 +29,28 @@ export async function congestionHistory(
     if (list) list.push(r);
     else byBucketEnd.set(end, [r]);
   }
+  // Known sensors and the last reading carry forward from before the range, bucket by bucket.
+  const sensorsSeen = new Set<string>();
+  let sensorsBefore = known.get(segment.id)?.sensors ?? 0;
+  let lastReadingBefore = known.get(segment.id)?.lastReadingAt ?? null;
   const records: CongestionRecord[] = [];
   for (let end = firstEnd; end <= lastEnd; end += b) {
     const inBucket = byBucketEnd.get(end) ?? [];
-    const sensorsKnown = known.get(segment.id) ?? 0;
-    records.push(computeCongestion({ segment, window: bucket, to: end, readings: inBucket, sensorsKnown, weights: ctx.weights }));
+    records.push(
+      computeCongestion({
+        segment,
+        window: bucket,
+        to: end,
+        readings: inBucket,
+        sensorsKnown: Math.max(sensorsBefore, sensorsSeen.size),
+        lastReadingBefore,
+        weights: ctx.weights,
+      }),
+    );
+    for (const r of inBucket) {
+      sensorsSeen.add(r.sensorId);
+      if (lastReadingBefore === null || r.ts > lastReadingBefore) lastReadingBefore = r.ts;
+    }
   }
   return records;
 }

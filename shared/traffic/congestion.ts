@@ -14,6 +14,8 @@ export interface CongestionInput {
   readings: readonly Reading[];
   /** Sensors expected on the segment; the record reports max(this, sensors reporting). */
   sensorsKnown: number;
+  /** Latest reading of the segment before the window (data quality: how long it has been silent). */
+  lastReadingBefore?: number | null;
   weights: Readonly<PcuWeights>;
 }
 
@@ -41,7 +43,8 @@ export function computeCongestion(input: CongestionInput): CongestionRecord {
   if (readings.length === 0) {
     // DESIGN §5: no reading at all → no_data, every measured field null (never LOS A).
     const none: Measured = { flowVph: null, flowPcuph: null, occupancy: null, ...SPEED_DERIVED_NULL };
-    return { ...head, status: 'no_data', ...none, ...tail, lastReadingAt: null };
+    const before = input.lastReadingBefore ?? null;
+    return { ...head, status: 'no_data', ...none, ...tail, lastReadingAt: before === null ? null : iso(before) };
   }
   const lastReadingAt = iso(readings.reduce((max, r) => Math.max(max, r.ts), -Infinity));
   return { ...head, status: 'ok', ...measure(segment, readings, input.weights), ...tail, lastReadingAt };

@@ -175,14 +175,14 @@ describe('congestion from MQTT readings (DESIGN §5)', () => {
       sensorsReporting: 1, sensorsKnown: 1, lastReadingAt: iso(at - 10_000),
     });
   });
-  it('when a segment had a reading earlier but none in the window, then it is no_data and still counts its known sensor', async () => {
+  it('when a segment had a reading earlier but none in the window, then it is no_data, still counts its known sensor and tells when it last reported', async () => {
     // le-loi-nb-01 got ff-1's reading 2 h ago (test above, or this one alone): known within 24 h, not reporting now.
     await publishReadings(rp.mqttUrl, [
       { sensorId: 'ff-1', segmentId: 'le-loi-nb-01', ts: T0 - 7_200_000 - 10_000, intervalS: 60, counts: { car: 0 }, speedKmh: null, occupancy: 0 },
     ]);
     await expect.poll(async () => (await getJson(congestionUrl('le-loi-nb-01', AT))).body, POLL).toEqual({
       segmentId: 'le-loi-nb-01', window: '5m', from: iso(AT - 300_000), to: iso(AT),
-      ...NO_DATA_FIELDS, sensorsReporting: 0, sensorsKnown: 1,
+      ...NO_DATA_FIELDS, sensorsReporting: 0, sensorsKnown: 1, lastReadingAt: iso(T0 - 7_210_000),
     });
   });
 

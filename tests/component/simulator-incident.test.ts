@@ -54,7 +54,6 @@ let without: Record<'incident' | 'upstream', Congestion>;
 beforeAll(async () => {
   withIncident = await congestionAfter(['--incident', 'ql13-nb-04:1:0m:60m']);
   without = await congestionAfter([]);
-  console.log(JSON.stringify({ withIncident, without }));
 });
 
 describe('simulated incident on ql13-nb-04 in the morning peak', () => {

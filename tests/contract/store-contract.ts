@@ -108,8 +108,8 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
       });
     });
 
-    describe('sensorCountsBySegment', () => {
-      it('when sensors report on segments, then each asked segment gets its number of distinct sensors in range', async () => {
+    describe('segmentActivity', () => {
+      it('when sensors report on segments, then each asked segment gets its distinct sensors in range and its latest reading', async () => {
         const id = uniqueId();
         const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((x) => `seg-${id}-${x}`) as [string, string, string, string];
         const from = T0 + 5 * MIN;
@@ -132,12 +132,12 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
           r('6', d, from + MIN),
         ]);
 
-        const counts = await store.sensorCountsBySegment({ from, to }, [a, b, c]);
+        const activity = await store.segmentActivity({ from, to }, [a, b, c]);
 
-        expect(counts.get(a)).toBe(2);
-        expect(counts.get(b)).toBe(2);
-        expect(counts.get(c) ?? 0).toBe(0);
-        expect(counts.has(d)).toBe(false);
+        expect(activity.get(a)).toEqual({ sensors: 2, lastReadingAt: to - 1 });
+        expect(activity.get(b)).toEqual({ sensors: 2, lastReadingAt: from + 3 * MIN });
+        expect(activity.get(c)).toEqual({ sensors: 0, lastReadingAt: null });
+        expect(activity.has(d)).toBe(false);
       });
     });
 

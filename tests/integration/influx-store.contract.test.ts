@@ -56,7 +56,7 @@ describe('InfluxStore on a real InfluxDB', () => {
     await store.writeSensorStatus([status(sensorId, 'degraded', T0 + 3_000, detail)]);
 
     expect(await store.readings({ from: T0, to: T0 + 60_000 }, [segmentId])).toEqual([r]);
-    expect((await store.sensorCountsBySegment({ from: T0, to: T0 + 60_000 }, [segmentId])).get(segmentId)).toBe(1);
+    expect((await store.segmentActivity({ from: T0, to: T0 + 60_000 }, [segmentId])).get(segmentId)?.sensors).toBe(1);
     const [summary] = (await store.sensors({ from: T0, to: T0 + 60_000 })).filter((s) => s.sensorId === sensorId);
     expect(summary).toMatchObject({ segmentId, accepted: 1, rejected: 1, state: 'degraded', stateAt: T0 + 3_000 });
 
@@ -93,9 +93,9 @@ describe('InfluxStore on a real InfluxDB', () => {
     await store.writeReadings(ids.map((segmentId, i) => reading({ sensorId: `s-${id}-${i}`, segmentId, ts: T0 + i })));
 
     expect(await store.readings({ from: T0, to: T0 + 60_000 }, ids)).toHaveLength(250);
-    const counts = await store.sensorCountsBySegment({ from: T0, to: T0 + 60_000 }, ids);
-    expect([...counts.values()].every((n) => n === 1)).toBe(true);
-    expect(counts.size).toBe(250);
+    const activity = await store.segmentActivity({ from: T0, to: T0 + 60_000 }, ids);
+    expect([...activity.values()].every((a) => a.sensors === 1)).toBe(true);
+    expect(activity.size).toBe(250);
   });
 
   it('when the database does not exist, then writes and queries fail with a non-retriable AppError carrying InfluxDB’s message', async () => {

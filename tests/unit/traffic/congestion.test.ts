@@ -249,3 +249,14 @@ describe('computeCongestion (DESIGN §5)', () => {
     expect(compute(two, { sensorsKnown: 5 })).toMatchObject({ sensorsReporting: 2, sensorsKnown: 5 });
   });
 });
+
+describe('computeCongestion: data quality of a silent segment', () => {
+  it('when no reading is in the window but one came before, then no_data tells when the segment last reported', () => {
+    const segment = { id: 'seg-q', name: 'q', road: 'q', direction: 'northbound', lanes: 2, lengthM: 500, freeFlowKmh: 50,
+      capacityPcuPerHourPerLane: 1000, kind: 'urban' as const, coordinates: [] as [number, number][] };
+    const to = Date.UTC(2026, 0, 1, 8, 0, 0);
+    const record = computeCongestion({ segment, window: '5m', to, readings: [], sensorsKnown: 2, lastReadingBefore: to - 3_600_000,
+      weights: DEFAULT_PCU_WEIGHTS });
+    expect(record).toMatchObject({ status: 'no_data', los: null, sensorsReporting: 0, sensorsKnown: 2, lastReadingAt: '2026-01-01T07:00:00.000Z' });
+  });
+});

@@ -1,0 +1,28 @@
+import { createMetrics } from '../../shared/metrics/metrics.ts';
+import { createBus, createStore } from '../../shared/runtime/create-adapters.ts';
+import { startOpsServer } from '../../shared/runtime/ops-server.ts';
+import { runService } from '../../shared/runtime/run-service.ts';
+import { startWriter } from './writer-service.ts';
+
+// Writer alone (distributed deployment): bus (Kafka) → store (InfluxDB), offsets committed after the store accepted.
+await runService('roadpulse-writer', async (config, log) => {
+  const metrics = createMetrics();
+  const bus = await createBus(config, log);
+  const store = await createStore(config, log);
+  const subscription = await startWriter({ bus, store, log, metrics });
+  const ops = await startOpsServer({
+    host: config.ROADPULSE_HTTP_HOST,
+    port: config.ROADPULSE_HTTP_PORT,
+    metrics,
+    readiness: { bus: () => bus.ping(), store: () => store.ping() },
+    log,
+  });
+  return {
+    async close() {
+      await subscription.stop();
+      await ops.close();
+      await bus.close();
+      await store.close();
+    },
+  };
+});
