@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import type { Logger } from '../logging/create-logger.ts';
 import type { BatchHandler, Bus, BusMessage, ConsumeOptions, ConsumedMessage, Subscription } from '../ports/bus.ts';
 import { SqliteConsumer } from './sqlite-consumer.ts';
+import { logTable } from './sqlite-log-table.ts';
 
 interface PendingPublish {
   topic: string;
@@ -19,6 +20,17 @@ export interface SqliteBusOptions {
   /** Messages older than this are deleted, read or not (like Kafka's retention.ms); unset: this instance never deletes. */
   retentionMs?: number;
   maxBatch?: number;
+}
+
+/** Messages of one publish usually share one headers object: serialise it once. */
+let lastHeaders: BusMessage['headers'];
+let lastHeadersJson: string | null = null;
+function headersJson(headers: BusMessage['headers']): string | null {
+  if (headers !== lastHeaders) {
+    lastHeaders = headers;
+    lastHeadersJson = headers ? JSON.stringify(headers) : null;
+  }
+  return lastHeadersJson;
 }
 
 /**
@@ -40,7 +52,7 @@ export class SqliteBus implements Bus {
   private readonly consumers = new Set<SqliteConsumer>();
   private readonly retentionTimer: NodeJS.Timeout | null;
   private closed = false;
-  private readonly insert: Database.Statement;
+  private readonly inserts = new Map<string, Database.Statement>();
   private readonly nextOffset: Database.Statement;
   private readonly advanceOffset: Database.Statement;
   private readonly channel: BroadcastChannel;
@@ -54,15 +66,9 @@ export class SqliteBus implements Bus {
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS topics (topic TEXT PRIMARY KEY, next_offset INTEGER NOT NULL) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS messages (
-        topic TEXT NOT NULL, offset INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
-        headers TEXT, appended_at INTEGER NOT NULL, PRIMARY KEY (topic, offset)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS group_offsets (
         group_id TEXT NOT NULL, topic TEXT NOT NULL, next_offset INTEGER NOT NULL,
         PRIMARY KEY (group_id, topic)) WITHOUT ROWID;`);
-    this.insert = this.db.prepare(
-      'INSERT INTO messages (topic, offset, key, value, headers, appended_at) VALUES (?, ?, ?, ?, ?, ?)',
-    );
     this.nextOffset = this.db.prepare('SELECT next_offset FROM topics WHERE topic = ?').pluck();
     this.advanceOffset = this.db.prepare(
       'INSERT INTO topics VALUES (?, ?) ON CONFLICT (topic) DO UPDATE SET next_offset = excluded.next_offset',
@@ -99,9 +105,8 @@ export class SqliteBus implements Bus {
           const next = new Map<string, number>();
           for (const p of batch) {
             let offset = next.get(p.topic) ?? ((this.nextOffset.get(p.topic) as number | undefined) ?? 0);
-            for (const m of p.messages) {
-              this.insert.run(p.topic, offset++, m.key, m.value, m.headers ? JSON.stringify(m.headers) : null, now);
-            }
+            const insert = this.insertInto(p.topic);
+            for (const m of p.messages) insert.run(offset++, m.key, m.value, headersJson(m.headers), now);
             next.set(p.topic, offset);
             touched.add(p.topic);
           }
@@ -116,6 +121,15 @@ export class SqliteBus implements Bus {
     for (const p of batch) p.resolve();
     this.notifyConsumers(touched);
     this.channel.postMessage([...touched]);
+  }
+
+  private insertInto(topic: string): Database.Statement {
+    let insert = this.inserts.get(topic);
+    if (!insert) {
+      insert = this.db.prepare(`INSERT INTO ${logTable(this.db, topic)} VALUES (?, ?, ?, ?, ?)`);
+      this.inserts.set(topic, insert);
+    }
+    return insert;
   }
 
   private notifyConsumers(topics: Set<string>): void {
@@ -160,21 +174,18 @@ export class SqliteBus implements Bus {
    */
   private applyRetention(retentionMs: number): void {
     const cutoff = Date.now() - retentionMs;
-    const firstOffset = this.db.prepare('SELECT MIN(offset) FROM messages WHERE topic = ?').pluck();
-    const appendedAt = this.db
-      .prepare('SELECT appended_at FROM messages WHERE topic = ? AND offset >= ? ORDER BY offset LIMIT 1')
-      .pluck();
-    const deleteBelow = this.db.prepare('DELETE FROM messages WHERE topic = ? AND offset < ?');
     const topics = this.db.prepare('SELECT topic, next_offset FROM topics').all() as { topic: string; next_offset: number }[];
     for (const { topic, next_offset: end } of topics) {
-      let lo = (firstOffset.get(topic) as number | null) ?? end;
+      const table = logTable(this.db, topic);
+      const appendedAt = this.db.prepare(`SELECT appended_at FROM ${table} WHERE offset >= ? ORDER BY offset LIMIT 1`).pluck();
+      let lo = (this.db.prepare(`SELECT MIN(offset) FROM ${table}`).pluck().get() as number | null) ?? end;
       let hi = end; // the first offset to keep lies in [lo, hi]
       while (lo < hi) {
         const mid = Math.floor((lo + hi) / 2);
-        if ((appendedAt.get(topic, mid) as number) < cutoff) lo = mid + 1;
+        if ((appendedAt.get(mid) as number) < cutoff) lo = mid + 1;
         else hi = mid;
       }
-      deleteBelow.run(topic, lo);
+      this.db.prepare(`DELETE FROM ${table} WHERE offset < ?`).run(lo);
     }
   }
 

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Logger } from '../logging/create-logger.ts';
 import type { BatchHandler, ConsumeOptions, ConsumedMessage, Subscription } from '../ports/bus.ts';
+import { logTable } from './sqlite-log-table.ts';
 
 interface Row {
   offset: number;
@@ -50,8 +51,8 @@ export class SqliteConsumer implements Subscription {
 
   static readRows(db: Database.Database, topic: string, from: number, limit: number): ConsumedMessage[] {
     const rows = db
-      .prepare('SELECT offset, key, value, headers FROM messages WHERE topic = ? AND offset >= ? ORDER BY offset LIMIT ?')
-      .all(topic, from, limit) as Row[];
+      .prepare(`SELECT offset, key, value, headers FROM ${logTable(db, topic)} WHERE offset >= ? ORDER BY offset LIMIT ?`)
+      .all(from, limit) as Row[];
     return rows.map((r) => ({
       topic,
       partition: 0,

@@ -13,9 +13,12 @@ export interface BusRow {
 export function readBusTopic(dataDir: string, topic: string): BusRow[] {
   const db = new Database(join(dataDir, 'bus.sqlite'), { readonly: true, fileMustExist: true });
   try {
+    // One table per topic (shared/adapters/sqlite-log-table.ts); none yet means nothing was published.
+    const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(`log:${topic}`);
+    if (!exists) return [];
     const rows = db
-      .prepare('SELECT offset, key, value, headers FROM messages WHERE topic = ? ORDER BY offset')
-      .all(topic) as { offset: number; key: string; value: string; headers: string | null }[];
+      .prepare(`SELECT offset, key, value, headers FROM "log:${topic}" ORDER BY offset`)
+      .all() as { offset: number; key: string; value: string; headers: string | null }[];
     return rows.map((r) => ({ ...r, headers: r.headers === null ? null : (JSON.parse(r.headers) as Record<string, string>) }));
   } finally {
     db.close();
