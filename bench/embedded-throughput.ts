@@ -13,8 +13,8 @@ import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { loadRoadNetwork } from '../shared/network/load-network.ts';
 import { startPipelineProcess } from './lib/pipeline-process.ts';
-import { RawPublisher } from './lib/raw-publisher.ts';
-import { percentile, processCpuMicros } from './lib/stats.ts';
+import { RawPublisher } from '../simulators/loadtest/raw-publisher.ts';
+import { percentile, processCpuMicros } from '../simulators/loadtest/stats.ts';
 
 const { values: args } = parseArgs({
   options: {

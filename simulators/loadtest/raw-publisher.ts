@@ -2,14 +2,16 @@ import { connect, type Socket } from 'node:net';
 import mqttPacket from 'mqtt-packet';
 
 /**
- * A lean MQTT 3.1.1 QoS 1 publisher on a raw socket (mqtt-packet for the framing). mqtt.js costs
+ * A lean MQTT 3.1.1 publisher on a raw socket (mqtt-packet for the framing). mqtt.js costs
  * several times more CPU per message, and on a 2-core machine the load generator competes with
- * the system under test, so the bench uses this to leave the CPU to the pipeline.
+ * the system under test, so the load test uses this to leave the CPU to the pipeline.
+ * QoS 1 publishes are matched to their PUBACK by message id; QoS 0 ones are fire-and-forget.
  */
 export class RawPublisher {
   private nextId = 1;
   private readonly pending = new Map<number, (ackAt: bigint) => void>();
   private connackResolve: (() => void) | null = null;
+  private closedReason: string | null = null;
 
   private constructor(private readonly socket: Socket) {
     const parser = mqttPacket.parser({ protocolVersion: 4 });
@@ -23,6 +25,8 @@ export class RawPublisher {
       }
     });
     socket.on('data', (chunk) => parser.parse(chunk));
+    socket.on('error', (err) => (this.closedReason ??= err.message));
+    socket.on('close', () => (this.closedReason ??= 'connection closed'));
     socket.setNoDelay(true);
   }
 
@@ -33,7 +37,10 @@ export class RawPublisher {
       socket.once('error', reject);
     });
     const pub = new RawPublisher(socket);
-    const connacked = new Promise<void>((resolve) => (pub.connackResolve = resolve));
+    const connacked = new Promise<void>((resolve, reject) => {
+      pub.connackResolve = resolve;
+      socket.once('close', () => reject(new Error(`${host}:${port} closed the connection before CONNACK`)));
+    });
     socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId, keepalive: 60 }));
     await connacked;
     return pub;
@@ -43,12 +50,22 @@ export class RawPublisher {
     return this.pending.size;
   }
 
+  /** Null while connected; why the connection ended otherwise (its in-flight messages will never be acknowledged). */
+  get closed(): string | null {
+    return this.closedReason;
+  }
+
   /** QoS 1 publish; `onAck` gets the hrtime of the PUBACK. */
   publish(topic: string, payload: Buffer, onAck: (ackAt: bigint) => void): void {
     const messageId = this.nextId;
     this.nextId = this.nextId === 65535 ? 1 : this.nextId + 1;
     this.pending.set(messageId, onAck);
     this.socket.write(mqttPacket.generate({ cmd: 'publish', topic, payload, qos: 1, messageId, retain: false, dup: false }));
+  }
+
+  /** QoS 0 publish: nothing comes back. */
+  publishQos0(topic: string, payload: Buffer): void {
+    this.socket.write(mqttPacket.generate({ cmd: 'publish', topic, payload, qos: 0, retain: false, dup: false }));
   }
 
   close(): void {

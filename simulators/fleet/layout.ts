@@ -1,0 +1,72 @@
+import type { RoadSegment } from '../../shared/network/road-segment.ts';
+
+/** One per-lane detector. Its id is `{gatewayId}.{segmentId}.r{round}l{lane}` (DESIGN §2 gateway naming). */
+export interface Detector {
+  sensorId: string;
+  gatewayId: string;
+  segmentId: string;
+  lane: number;
+}
+
+/**
+ * A roadside cabinet with the detectors of one or more stations. A batching gateway publishes all
+ * its detectors' readings as one message on its own topic (it may, being their prefix:
+ * services/ingest publisherMaySpeakFor); otherwise each detector has its own connection and topic.
+ */
+export interface Gateway {
+  id: string;
+  batches: boolean;
+  detectors: Detector[];
+}
+
+export interface FleetLayout {
+  detectors: Detector[];
+  gateways: Gateway[];
+}
+
+export interface LayoutOptions {
+  sensors: number;
+  /** Stations (one detector per lane of a segment) per gateway. */
+  stationsPerGateway: number;
+  /** Share of gateways that batch; spread evenly over the gateways. */
+  share: number;
+}
+
+/**
+ * Puts `sensors` detectors on the segments: in rounds, one station per segment per round, one
+ * detector per lane, in the segments' order, until the count is reached (the last station may
+ * be partial). Deterministic: no randomness involved.
+ */
+export function layoutFleet(segments: readonly RoadSegment[], options: LayoutOptions): FleetLayout {
+  if (segments.length === 0) throw new Error('no road segment to put sensors on');
+  const stations: { segment: RoadSegment; round: number; lanes: number }[] = [];
+  let placed = 0;
+  for (let round = 0; placed < options.sensors; round++) {
+    for (const segment of segments) {
+      if (placed >= options.sensors) break;
+      const lanes = Math.min(segment.lanes, options.sensors - placed);
+      stations.push({ segment, round, lanes });
+      placed += lanes;
+    }
+  }
+
+  const perGateway = Math.max(1, options.stationsPerGateway);
+  const gatewayCount = Math.ceil(stations.length / perGateway);
+  const width = Math.max(3, String(gatewayCount - 1).length);
+  const gateways: Gateway[] = [];
+  for (let g = 0; g < gatewayCount; g++) {
+    const id = `gw${String(g).padStart(width, '0')}`;
+    // Exactly floor(share × count) gateways batch, evenly spread.
+    const batches = Math.floor((g + 1) * options.share) > Math.floor(g * options.share);
+    const detectors = stations.slice(g * perGateway, (g + 1) * perGateway).flatMap((st) =>
+      Array.from({ length: st.lanes }, (_, i) => ({
+        sensorId: `${id}.${st.segment.id}.r${st.round}l${i + 1}`,
+        gatewayId: id,
+        segmentId: st.segment.id,
+        lane: i + 1,
+      })),
+    );
+    gateways.push({ id, batches, detectors });
+  }
+  return { detectors: gateways.flatMap((g) => g.detectors), gateways };
+}
