@@ -1,13 +1,13 @@
 /**
  * The same load, one target after the other in one run: roadpulse embedded (`npm start` as a child
- * process, measured through its API) and Mosquitto alone with a plain subscriber counting messages
- * (the peer baseline). Prints a table; with --record appends it to bench/RESULTS.md.
+ * process, measured through its API), roadpulse distributed (ingest, writer and API as separate
+ * processes on real Kafka and InfluxDB) and Mosquitto alone with a plain subscriber counting
+ * messages (the peer baseline). Prints a table; with --record appends it to bench/RESULTS.md.
  *
  *   npx tsx bench/compare-brokers.ts --seconds 5 --connections 8 --batch 1 [--rate 0] [--record]
- *   --targets embedded,mosquitto (default both)
+ *   --targets embedded,distributed,mosquitto (default all three)
  *
- * Mosquitto comes from scripts/services.sh (started if it is not running, and stopped again then).
- * The distributed deployment is not measured here yet: it needs Kafka and InfluxDB up (scripts/services.sh).
+ * Kafka, InfluxDB and Mosquitto come from scripts/services.sh (started if they are not running).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -21,6 +21,7 @@ import { newRunId } from '../simulators/loadtest/load-payload.ts';
 import type { LoadReport } from '../simulators/loadtest/report.ts';
 import { runLoadtest, type LoadtestOptions } from '../simulators/loadtest/run-loadtest.ts';
 import { SubscriberObserver } from '../simulators/loadtest/subscriber-observer.ts';
+import { distributedTarget } from './lib/distributed-target.ts';
 import { startPipelineProcess } from './lib/pipeline-process.ts';
 
 const { values: args } = parseArgs({
@@ -33,7 +34,7 @@ const { values: args } = parseArgs({
     qos: { type: 'string', default: '1' },
     window: { type: 'string', default: '256' },
     record: { type: 'boolean', default: false },
-    targets: { type: 'string', default: 'embedded,mosquitto' },
+    targets: { type: 'string', default: 'embedded,distributed,mosquitto' },
   },
 });
 const SERVICES = join(import.meta.dirname, '..', 'scripts', 'services.sh');
@@ -74,6 +75,19 @@ async function embedded(): Promise<LoadReport> {
   }
 }
 
+async function distributed(): Promise<LoadReport> {
+  const target = await distributedTarget(SERVICES);
+  try {
+    const report = await measure(target.mqttUrl, target.apiUrl, target.ingestPid, (id) =>
+      ApiObserver.open(target.apiUrl, id, undefined, target.writerOpsUrl),
+    );
+    process.stderr.write(`compare-brokers: distributed CPU by process (cores while publishing): ${await target.cpuReport()}\n`);
+    return report;
+  } finally {
+    await target.stop();
+  }
+}
+
 async function mosquitto(): Promise<LoadReport> {
   const wasRunning = spawnSync('bash', [SERVICES, 'status', 'mosquitto'], { stdio: 'ignore' }).status === 0;
   if (!wasRunning) execFileSync('bash', [SERVICES, 'start', 'mosquitto'], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -97,10 +111,15 @@ function row(name: string, r: LoadReport | null): string {
 
 const targets = new Set(args.targets.split(','));
 let rp: LoadReport | null = null;
+let dist: LoadReport | null = null;
 let mq: LoadReport | null = null;
 if (targets.has('embedded')) {
   process.stderr.write('compare-brokers: roadpulse embedded…\n');
   rp = await embedded();
+}
+if (targets.has('distributed')) {
+  process.stderr.write('compare-brokers: roadpulse distributed (Kafka + InfluxDB)…\n');
+  dist = await distributed();
 }
 if (targets.has('mosquitto')) {
   process.stderr.write('compare-brokers: mosquitto + plain subscriber…\n');
@@ -119,11 +138,11 @@ const table = [
   '|---|---|---|---|---|---|---|---|',
   row('roadpulse embedded (stored, via API)', rp),
   row('Mosquitto + plain subscriber (received)', mq),
-  '| roadpulse distributed | not measured (needs Kafka + InfluxDB) | | | | | | |',
+  row('roadpulse distributed (stored in InfluxDB, via API; CPU = ingest)', dist),
   '',
   rp && mq ? `Embedded / Mosquitto throughput ratio: **${(rp.acked.readingsPerS / Math.max(1, mq.acked.readingsPerS)).toFixed(2)}**.` : '',
   '',
 ].join('\n');
 process.stdout.write(table);
 if (args.record) appendFileSync(join(import.meta.dirname, 'RESULTS.md'), `\n${table}`);
-process.exitCode = (rp?.ok ?? true) && (mq?.ok ?? true) ? 0 : 1;
+process.exitCode = (rp?.ok ?? true) && (dist?.ok ?? true) && (mq?.ok ?? true) ? 0 : 1;

@@ -43,7 +43,7 @@ const progress = new ProgressLine(() => {
 
 try {
   const network = loadRoadNetwork(process.env.ROADPULSE_NETWORK_FILE);
-  const observer = cli.api ? await ApiObserver.open(cli.api, runId, cli.apiKey) : null;
+  const observer = cli.api ? await ApiObserver.open(cli.api, runId, cli.apiKey, cli.metrics ?? cli.api) : null;
   progress.start();
   const report = await runLoadtest({ ...cli, runId, segments: network.segments }, observer, (p) => (live = p));
   progress.stop();

@@ -20,10 +20,15 @@ export interface PipelineProcess {
 }
 
 /** Starts `npm start`'s entry point as a child process on free ports and waits for /readyz. */
-export async function startPipelineProcess(env: Record<string, string>): Promise<PipelineProcess> {
+export function startPipelineProcess(env: Record<string, string>): Promise<PipelineProcess> {
+  return startServiceProcess('services/embedded/main.ts', env);
+}
+
+/** Starts a roadpulse entry point (services/<name>/main.ts) on free ports and waits for its /readyz. */
+export async function startServiceProcess(entry: string, env: Record<string, string>): Promise<PipelineProcess> {
   const mqttPort = await freePort();
   const httpPort = await freePort();
-  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', 'services/embedded/main.ts'], {
+  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', entry], {
     env: {
       ...process.env,
       ROADPULSE_LOG_LEVEL: 'warn',
@@ -37,13 +42,13 @@ export async function startPipelineProcess(env: Record<string, string>): Promise
   });
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`pipeline exited with ${child.exitCode}`);
+    if (child.exitCode !== null) throw new Error(`${entry} exited with ${child.exitCode}`);
     try {
       if ((await fetch(`http://127.0.0.1:${httpPort}/readyz`)).ok) break;
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error('pipeline did not become ready in 30 s');
+    if (Date.now() > deadline) throw new Error(`${entry} did not become ready in 30 s`);
     await new Promise((r) => setTimeout(r, 100));
   }
   return {

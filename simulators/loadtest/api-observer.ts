@@ -18,6 +18,7 @@ export class ApiObserver implements DeliveryObserver {
   readonly label: string;
   private constructor(
     private readonly base: string,
+    private readonly metricsBase: string,
     private readonly headers: Record<string, string>,
     private readonly idPrefix: string,
     private readonly storedBaseline: number | null,
@@ -26,17 +27,22 @@ export class ApiObserver implements DeliveryObserver {
     this.pollMs = storedBaseline === null ? 500 : 100;
   }
 
-  static async open(apiBase: string, idPrefix: string, apiKey?: string): Promise<ApiObserver> {
+  /**
+   * `metricsBase`: the process whose /metrics counts stored readings — the API itself when embedded,
+   * the writer's ops endpoint in the distributed deployment (the API process stores nothing).
+   */
+  static async open(apiBase: string, idPrefix: string, apiKey?: string, metricsBase: string = apiBase): Promise<ApiObserver> {
     const base = apiBase.replace(/\/+$/, '');
+    const metrics = metricsBase.replace(/\/+$/, '');
     const headers: Record<string, string> = apiKey ? { authorization: `Bearer ${apiKey}` } : {};
-    const res = await fetch(`${base}/metrics`, { headers });
+    const res = await fetch(`${metrics}/metrics`, { headers });
     const stored = res.ok ? metricValue(await res.text(), 'roadpulse_readings_stored_total') : null;
-    return new ApiObserver(base, headers, idPrefix, stored);
+    return new ApiObserver(base, metrics, headers, idPrefix, stored);
   }
 
   async visible(): Promise<number> {
     if (this.storedBaseline !== null) {
-      const text = await (await fetch(`${this.base}/metrics`, { headers: this.headers })).text();
+      const text = await (await fetch(`${this.metricsBase}/metrics`, { headers: this.headers })).text();
       return (metricValue(text, 'roadpulse_readings_stored_total') ?? 0) - this.storedBaseline;
     }
     let n = 0;

@@ -8,6 +8,8 @@ Publishes readings at a target rate over many MQTT connections and measures the 
   --api URL                   the pipeline's HTTP API: measures publish→queryable and loss per sensor
                               (without it: PUBACK only, e.g. against any MQTT broker)
   --api-key KEY               Bearer key for the API, if configured
+  --metrics URL               the process that stores readings, for publish→queryable (default: --api;
+                              in the distributed deployment the writer's ops endpoint)
   --connections N             MQTT connections (default 8); each a gateway of its sensors
   --sensors-per-connection N  (default 50)
   --rate R                    target readings/s over all connections (default 0 = as fast as acknowledged)
@@ -28,6 +30,7 @@ export interface LoadtestCli {
   url: string;
   api: string | null;
   apiKey: string | undefined;
+  metrics: string | null;
   connections: number;
   sensorsPerConnection: number;
   rate: number;
@@ -50,6 +53,7 @@ export function parseLoadtestArgs(argv: string[]): LoadtestCli | 'help' {
       url: { type: 'string', default: 'mqtt://127.0.0.1:1883' },
       api: { type: 'string' },
       'api-key': { type: 'string' },
+      metrics: { type: 'string' },
       connections: { type: 'string', default: '8' },
       'sensors-per-connection': { type: 'string', default: '50' },
       rate: { type: 'string', default: '0' },
@@ -77,6 +81,7 @@ export function parseLoadtestArgs(argv: string[]): LoadtestCli | 'help' {
     url: v.url,
     api: v.api ?? null,
     apiKey: v['api-key'],
+    metrics: v.metrics ?? null,
     connections: int('connections', v.connections, 1, 10_000),
     sensorsPerConnection: int('sensors-per-connection', v['sensors-per-connection'], 1),
     rate: int('rate', v.rate, 0),
