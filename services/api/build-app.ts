@@ -7,8 +7,10 @@ import type { ApiDeps } from './api-deps.ts';
 import { sendProblem } from '../../shared/runtime/problem-json.ts';
 import { registerProblemHandlers } from './problem.ts';
 import { congestionRoutes } from './routes/congestion-routes.ts';
+import { dashboardRoutes } from './routes/dashboard-routes.ts';
 import { segmentRoutes } from './routes/segment-routes.ts';
 import { sensorRoutes } from './routes/sensor-routes.ts';
+import { streamRoutes } from './routes/stream-routes.ts';
 
 /** Builds the HTTP app without listening (tests use inject() or port 0). */
 export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
@@ -50,5 +52,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(segmentRoutes(deps), { prefix: '/api/v1' });
   await app.register(congestionRoutes(deps), { prefix: '/api/v1' });
   await app.register(sensorRoutes(deps), { prefix: '/api/v1' });
+  await app.register(streamRoutes(deps), { prefix: '/api/v1' });
+  await app.register(dashboardRoutes());
   return app;
 }

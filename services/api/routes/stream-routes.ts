@@ -1,0 +1,120 @@
+import type { ServerResponse } from 'node:http';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { windowSchema } from '../../../shared/contract/congestion-record.ts';
+import { idSchema } from '../../../shared/contract/telemetry.ts';
+import { AppError } from '../../../shared/errors/app-error.ts';
+import type { ApiDeps } from '../api-deps.ts';
+import { startCongestionFeed, type CongestionFilter } from '../congestion-feed.ts';
+
+/** How long a browser waits before it reconnects (the SSE `retry:` field). */
+const RETRY_MS = 5_000;
+/** A comment line this often keeps proxies and idle-connection timers from closing the stream. */
+const HEARTBEAT_MS = 15_000;
+/** A client this far behind (unsent bytes) is dropped; it reconnects and starts again from live. */
+const MAX_BUFFERED_BYTES = 1 << 20;
+
+export const streamQuery = z.strictObject({
+  window: windowSchema.optional().describe('only records of this window; default every window'),
+  segment: idSchema.optional().describe('only records of this segment; default every segment'),
+});
+
+interface Client {
+  res: ServerResponse;
+  close(): void;
+}
+
+/**
+ * GET /congestion/stream (DESIGN §8): server-sent events, one `congestion` event per record
+ * published on traffic.congestion.v1 after the client connected (live only: no replay, so
+ * Last-Event-ID is not used). One bus consumer per API process feeds every client.
+ */
+export function streamRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
+  return async (app) => {
+    const log = deps.log.child({ component: 'congestion-stream' });
+    const feed = await startCongestionFeed({ bus: deps.bus, log: deps.log });
+    const clients = new Set<Client>();
+
+    const heartbeat = setInterval(() => {
+      for (const client of clients) write(client, ': heartbeat\n\n');
+    }, HEARTBEAT_MS);
+    heartbeat.unref();
+
+    function write(client: Client, text: string): void {
+      if (client.res.writableLength > MAX_BUFFERED_BYTES) {
+        log.warn({ buffered: client.res.writableLength }, 'stream client too slow; disconnected');
+        client.res.destroy();
+        return;
+      }
+      client.res.write(text);
+    }
+
+    // fastify's close waits for open connections, and a stream never ends by itself: end them first.
+    app.addHook('preClose', async () => {
+      clearInterval(heartbeat);
+      for (const client of clients) {
+        client.close();
+        client.res.end(': server closing\n\n');
+      }
+    });
+    app.addHook('onClose', async () => {
+      await feed.stop();
+    });
+
+    app.get(
+      '/congestion/stream',
+      {
+        schema: {
+          querystring: streamQuery,
+          summary: 'Server-sent events: each congestion record as its window closes',
+          description:
+            'text/event-stream. Each record published after the connection (DESIGN §5) comes as `event: congestion` ' +
+            'with the record as JSON in `data:`. A `: heartbeat` comment every 15 s; `retry:` 5 s.',
+        },
+      },
+      async (req, reply) => {
+        const filter: CongestionFilter = {};
+        if (req.query.window) filter.window = req.query.window;
+        if (req.query.segment) {
+          if (!deps.query.network.byId.has(req.query.segment)) {
+            throw new AppError('bad_request', `querystring segment: "${req.query.segment}" is not in the road network`);
+          }
+          filter.segmentId = req.query.segment;
+        }
+
+        reply.hijack();
+        const res = reply.raw;
+        res.writeHead(200, {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache, no-transform',
+          connection: 'keep-alive',
+          'x-accel-buffering': 'no', // nginx: do not buffer the stream
+        });
+        res.flushHeaders();
+
+        let closed = false;
+        const client: Client = {
+          res,
+          close() {
+            if (closed) return;
+            closed = true;
+            unsubscribe();
+            clients.delete(client);
+            log.debug({ clients: clients.size }, 'stream client gone');
+          },
+        };
+        const unsubscribe = feed.subscribe(filter, (_record, json) => write(client, `event: congestion\ndata: ${json}\n\n`));
+        clients.add(client);
+        res.on('close', () => client.close());
+        if (res.destroyed) client.close(); // the client left before we got here
+        res.write(`retry: ${RETRY_MS}\n: live congestion records${describeFilter(filter)}\n\n`);
+        log.debug({ filter, clients: clients.size }, 'stream client connected');
+      },
+    );
+  };
+}
+
+function describeFilter(filter: CongestionFilter): string {
+  const parts = [filter.window && `window=${filter.window}`, filter.segmentId && `segment=${filter.segmentId}`].filter(Boolean);
+  return parts.length > 0 ? ` (${parts.join(', ')})` : '';
+}

@@ -1,0 +1,360 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { SqliteBus } from '../../shared/adapters/sqlite-bus.ts';
+import type { CongestionRecord } from '../../shared/contract/congestion-record.ts';
+import { TOPICS } from '../../shared/contract/topics.ts';
+import { createLogger } from '../../shared/logging/create-logger.ts';
+import { startCongestionFeed } from '../../services/api/congestion-feed.ts';
+import { REPO_ROOT, startInProcess, type InProcessPipeline } from '../helpers/embedded.ts';
+import { getJson, getOk } from '../helpers/http.ts';
+import { publishReadings } from '../helpers/mqtt.ts';
+import type { TestReading } from '../helpers/readings.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+// DESIGN §8: GET /api/v1/congestion/stream (server-sent events with each new congestion record) and
+// GET / (the dashboard). The records come from the real aggregator closing a real 1-minute window.
+vi.setConfig({ testTimeout: 20_000, hookTimeout: 30_000 });
+
+const MINUTE = 60_000;
+const iso = (ms: number) => new Date(ms).toISOString();
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+interface SseEvent {
+  event: string;
+  data: string;
+}
+
+interface SseClient {
+  status: number;
+  contentType: string;
+  connectedAt: number;
+  /** Everything received so far, comments included. */
+  raw(): string;
+  /** Complete events so far (comments and `retry:` are not events). */
+  events(): SseEvent[];
+  records(): CongestionRecord[];
+  /** Resolves when the server ends the stream (or close() aborted it). */
+  ended: Promise<void>;
+  close(): void;
+}
+
+/** A server-sent events client on fetch, keeping the raw text to look at heartbeats and `retry:`. */
+async function openStream(url: string, headers: Record<string, string> = {}): Promise<SseClient> {
+  const controller = new AbortController();
+  const res = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: controller.signal });
+  let raw = '';
+  const ended = (async () => {
+    if (!res.body) return;
+    const decoder = new TextDecoder();
+    try {
+      for await (const chunk of res.body) raw += decoder.decode(chunk as Uint8Array, { stream: true });
+    } catch {
+      // aborted by close()
+    }
+  })();
+  const events = (): SseEvent[] =>
+    raw
+      .split('\n\n')
+      .slice(0, -1)
+      .flatMap((block) => {
+        const lines = block.split('\n').filter((l) => !l.startsWith(':'));
+        const data = lines.filter((l) => l.startsWith('data:')).map((l) => l.slice(5).replace(/^ /, ''));
+        const event = lines.find((l) => l.startsWith('event:'))?.slice(6).trim() ?? 'message';
+        return data.length > 0 ? [{ event, data: data.join('\n') }] : [];
+      });
+  return {
+    status: res.status,
+    contentType: res.headers.get('content-type') ?? '',
+    connectedAt: Date.now(),
+    raw: () => raw,
+    events,
+    records: () => events().filter((e) => e.event === 'congestion').map((e) => JSON.parse(e.data) as CongestionRecord),
+    ended,
+    close: () => controller.abort(),
+  };
+}
+
+async function expectProblem(url: string, status: number, detail: RegExp, headers: Record<string, string> = {}): Promise<void> {
+  const res = await getJson<{ status: number; detail: string; type: string }>(url, headers);
+  expect(res.status, url).toBe(status);
+  expect(res.contentType).toMatch(/^application\/problem\+json/);
+  expect(res.body.status).toBe(status);
+  expect(res.body.detail).toMatch(detail);
+}
+
+describe('live congestion stream (DESIGN §8)', () => {
+  let rp: InProcessPipeline;
+  let segmentCount: number;
+  const clients: SseClient[] = [];
+  const stream = (query: string) => `${rp.baseUrl}/api/v1/congestion/stream${query}`;
+  let oneSegmentOneWindow: SseClient;
+  let oneSegment: SseClient;
+  let oneWindow: SseClient;
+  let otherSegmentOtherWindow: SseClient;
+
+  beforeAll(async () => {
+    // A short grace: the 1m window closes 1 s after each minute.
+    rp = await startInProcess({ env: { ROADPULSE_AGGREGATOR_GRACE_S: '1' } });
+    segmentCount = (await getOk<{ segments: unknown[] }>(`${rp.baseUrl}/api/v1/segments`)).segments.length;
+    oneSegmentOneWindow = await openStream(stream('?window=1m&segment=ql13-nb-01'));
+    oneSegment = await openStream(stream('?segment=ql13-nb-01'));
+    oneWindow = await openStream(stream('?window=1m'));
+    otherSegmentOtherWindow = await openStream(stream('?window=5m&segment=ql13-sb-01'));
+    clients.push(oneSegmentOneWindow, oneSegment, oneWindow, otherSegmentOtherWindow);
+  });
+
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    await rp?.close();
+  });
+
+  it('when a client connects, then it gets 200 text/event-stream starting with a retry: field', async () => {
+    for (const c of clients) {
+      expect(c.status).toBe(200);
+      expect(c.contentType).toBe('text/event-stream; charset=utf-8');
+      await waitFor(() => c.raw().length > 0, { what: 'the first bytes of the stream' });
+      expect(c.raw()).toMatch(/^retry: \d+\n/);
+    }
+  });
+
+  it(
+    'when readings are acknowledged and the aggregator closes the 1m window, then each client receives the records its window and segment filter ask for, and only those',
+    async () => {
+      // Publish well inside a minute, so the readings are stored before that minute's window closes.
+      if (MINUTE - (Date.now() % MINUTE) < 5_000) await sleep(MINUTE - (Date.now() % MINUTE) + 100);
+      const ts = Date.now();
+      const end = Math.ceil(ts / MINUTE) * MINUTE; // the window [end − 1 min, end) holds ts
+      // ql13-nb-01: urban, 3 lanes, free flow 60 km/h.
+      const readings: TestReading[] = [
+        { sensorId: 'sse-1', segmentId: 'ql13-nb-01', lane: 1, ts, intervalS: 60, counts: { motorbike: 40, car: 5 }, speedKmh: 21, occupancy: 0.4 },
+      ];
+      await publishReadings(rp.mqttUrl, readings);
+
+      const isOurs = (r: CongestionRecord) => r.segmentId === 'ql13-nb-01' && r.window === '1m' && r.to === iso(end);
+      const record = await waitFor(() => oneSegmentOneWindow.records().find(isOurs), {
+        timeoutMs: end - Date.now() + 15_000,
+        what: `the 1m record of ql13-nb-01 ending ${iso(end)}`,
+      });
+      /*
+       * By hand (DESIGN §5): n = 45 vehicles in 60 s → 2700 veh/h; PCU = 40 × 0.3 + 5 = 17 → 1020 pcu/h;
+       * v = 21 km/h; r = 21 / 60 = 0.35 → urban LOS E (0.30 < r ≤ 0.40); TTI = 60 / 21 = 2.857;
+       * congestion = 185.7 %; jam = 10 × 0.65 = 6.5; k = 1020 / 3 / 21 = 16.19 pcu/km/lane.
+       */
+      expect(record).toEqual({
+        segmentId: 'ql13-nb-01', window: '1m', from: iso(end - MINUTE), to: iso(end), status: 'ok',
+        flowVph: 2700, flowPcuph: 1020, speedKmh: 21, occupancy: 0.4, densityPcuPerKmLane: 16.19,
+        speedRatio: 0.35, tti: 2.857, congestionPct: 185.7, jamFactor: 6.5, los: 'E',
+        sensorsReporting: 1, sensorsKnown: 1, lastReadingAt: iso(ts),
+      });
+      // The stream carries what the API answers for the same window.
+      expect((await getOk(`${rp.baseUrl}/api/v1/segments/ql13-nb-01/congestion?window=1m&at=${iso(end)}`))).toEqual(record);
+
+      // The same close published every segment's 1m record: the window-only client gets them all.
+      const closeOf = (c: SseClient) => c.records().filter((r) => r.window === '1m' && r.to === iso(end));
+      await waitFor(() => closeOf(oneWindow).length === segmentCount, { what: `${segmentCount} records on the window-only stream` });
+      expect(new Set(closeOf(oneWindow).map((r) => r.segmentId)).size).toBe(segmentCount);
+      expect(closeOf(oneWindow).find((r) => r.segmentId === 'ql13-nb-01')).toEqual(record);
+      await waitFor(() => oneSegment.records().some(isOurs), { what: 'the record on the segment-only stream' });
+
+      expect(oneSegmentOneWindow.records().filter((r) => r.segmentId !== 'ql13-nb-01' || r.window !== '1m')).toEqual([]);
+      expect(oneSegment.records().filter((r) => r.segmentId !== 'ql13-nb-01')).toEqual([]);
+      expect(oneWindow.records().filter((r) => r.window !== '1m')).toEqual([]);
+      expect(otherSegmentOtherWindow.records().filter((r) => r.segmentId !== 'ql13-sb-01' || r.window !== '5m')).toEqual([]);
+      expect(closeOf(oneSegmentOneWindow)).toHaveLength(1); // one record per window close, not one per client
+    },
+    MINUTE + 40_000,
+  );
+
+  it('when a client stays connected, then a heartbeat comment arrives at least every 15 s', async () => {
+    const c = oneSegmentOneWindow;
+    await waitFor(() => c.raw().includes('\n: heartbeat\n\n'), { timeoutMs: c.connectedAt + 17_000 - Date.now() + 1_000, what: 'a heartbeat' });
+    const heartbeats = c.raw().split(': heartbeat\n').length - 1;
+    expect(heartbeats).toBeGreaterThanOrEqual(Math.floor((Date.now() - c.connectedAt) / 15_000) - 1);
+  });
+
+  it.each([
+    ['window=7m', '?window=7m', /window/],
+    ['a segment id with a forbidden character', '?segment=ql13%20nb', /segment/],
+    ['a segment not in the road network', '?segment=no-such-segment', /segment[\s\S]*no-such-segment/],
+    ['an unknown parameter', '?windw=1m', /windw/],
+  ])('when the stream is asked with %s, then 400 problem+json names the parameter', async (_what, query, detail) => {
+    await expectProblem(stream(query), 400, detail);
+  });
+});
+
+describe('the live feed behind the stream', () => {
+  const log = createLogger({ level: 'silent' });
+  let dir: string;
+  let bus: SqliteBus;
+  const record = (segmentId: string, window: CongestionRecord['window']): CongestionRecord => ({
+    segmentId, window, from: '2026-01-01T00:00:00.000Z', to: '2026-01-01T00:05:00.000Z', status: 'no_data',
+    flowVph: null, flowPcuph: null, speedKmh: null, occupancy: null, densityPcuPerKmLane: null, speedRatio: null,
+    tti: null, congestionPct: null, jamFactor: null, los: null, sensorsReporting: 0, sensorsKnown: 0, lastReadingAt: null,
+  });
+  const publish = (...values: (CongestionRecord | string)[]) =>
+    bus.publish(TOPICS.congestion, values.map((v) => ({ key: typeof v === 'string' ? 'x' : v.segmentId, value: typeof v === 'string' ? v : JSON.stringify(v) })));
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'roadpulse-feed-'));
+    bus = new SqliteBus({ file: join(dir, 'bus.sqlite'), log });
+  });
+  afterAll(async () => {
+    await bus.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('when records are published, then each listener gets the new ones matching its filter, a bad message is skipped, and an unsubscribed listener gets nothing more', async () => {
+    await publish(record('before-start', '5m'));
+    const feed = await startCongestionFeed({ bus, log });
+    const feed2 = await startCongestionFeed({ bus, log });
+    expect(feed.groupId).toMatch(/^roadpulse-api-live-[0-9a-f]{12}$/);
+    expect(feed2.groupId).not.toBe(feed.groupId); // every API process sees every record
+    try {
+      const all: string[] = [];
+      const fiveMinutes: string[] = [];
+      const oneSegment: string[] = [];
+      const unsubscribeAll = feed.subscribe({}, (r) => all.push(`${r.segmentId}/${r.window}`));
+      feed.subscribe({ window: '5m' }, (r) => fiveMinutes.push(`${r.segmentId}/${r.window}`));
+      feed.subscribe({ segmentId: 'b', window: '1m' }, (_r, json) => oneSegment.push(json));
+      expect(feed.listeners).toBe(3);
+
+      await publish(record('a', '5m'), '{not json', JSON.stringify({ segmentId: 'a' }), record('b', '1m'));
+      await waitFor(() => all.length === 2, { what: 'two records' });
+      expect(all).toEqual(['a/5m', 'b/1m']); // live only: nothing from before the start; bad messages skipped
+      expect(fiveMinutes).toEqual(['a/5m']);
+      expect(oneSegment.map((json) => JSON.parse(json))).toEqual([record('b', '1m')]);
+
+      unsubscribeAll();
+      unsubscribeAll();
+      expect(feed.listeners).toBe(2);
+      await publish(record('c', '5m'));
+      await waitFor(() => fiveMinutes.length === 2, { what: 'the third record' });
+      expect(all).toEqual(['a/5m', 'b/1m']);
+    } finally {
+      await feed.stop();
+      await feed2.stop();
+    }
+    expect(feed.listeners).toBe(0);
+  });
+});
+
+describe('the stream with API keys, and on shutdown', () => {
+  let rp: InProcessPipeline;
+  beforeAll(async () => {
+    rp = await startInProcess({ env: { ROADPULSE_API_KEYS: 'k-one,k-two' } });
+  });
+  afterAll(async () => {
+    await rp?.close();
+  });
+
+  it('when ROADPULSE_API_KEYS is set, then the stream needs a key (401 problem+json without) and the dashboard page does not', async () => {
+    await expectProblem(`${rp.baseUrl}/api/v1/congestion/stream`, 401, /Bearer/);
+    await expectProblem(`${rp.baseUrl}/api/v1/congestion/stream`, 401, /Bearer/, { authorization: 'Bearer wrong' });
+    const withKey = await openStream(`${rp.baseUrl}/api/v1/congestion/stream?window=5m`, { authorization: 'Bearer k-two' });
+    withKey.close();
+    expect(withKey.status).toBe(200);
+    expect((await fetch(`${rp.baseUrl}/`)).status).toBe(200);
+  });
+
+  it('when the pipeline stops with a stream client connected, then it stops promptly and the client sees the stream end', async () => {
+    const client = await openStream(`${rp.baseUrl}/api/v1/congestion/stream`, { authorization: 'Bearer k-one' });
+    expect(client.status).toBe(200);
+    const started = Date.now();
+    await rp.close();
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await client.ended;
+    expect(client.raw()).toMatch(/: server closing\n\n$/);
+  });
+});
+
+describe('dashboard (GET /)', () => {
+  let rp: InProcessPipeline;
+  beforeAll(async () => {
+    rp = await startInProcess();
+  });
+  afterAll(async () => {
+    await rp?.close();
+  });
+
+  const CONTENT_TYPES: Record<string, RegExp> = {
+    js: /^text\/javascript; charset=utf-8$/,
+    css: /^text\/css; charset=utf-8$/,
+  };
+
+  it('when GET /, then UTF-8 HTML that references only assets of this server, each served with its content type', async () => {
+    const res = await fetch(`${rp.baseUrl}/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(res.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
+    const html = await res.text();
+    expect(html).toMatch(/<meta charset="utf-8">/i);
+    expect(html).not.toMatch(/https?:\/\/|["']\/\//); // nothing from the internet, not even protocol-relative
+
+    const refs = [...html.matchAll(/\b(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    const assets = refs.filter((r) => !r.startsWith('data:'));
+    expect(assets.sort()).toEqual(['/dashboard/dashboard.css', '/dashboard/dashboard.js']);
+    for (const asset of assets) {
+      const served = await fetch(`${rp.baseUrl}${asset}`);
+      expect(served.status, asset).toBe(200);
+      expect(served.headers.get('content-type'), asset).toMatch(CONTENT_TYPES[asset.split('.').pop()!]!);
+      expect(served.headers.get('x-content-type-options')).toBe('nosniff');
+      const body = await served.text();
+      expect(body).toBe(readFileSync(join(REPO_ROOT, 'services/api', asset), 'utf8'));
+      expect(body, asset).not.toMatch(/https?:\/\//);
+    }
+  });
+
+  it('when a dashboard file is fetched again with its ETag, then 304 without a body; every load revalidates (no-cache)', async () => {
+    for (const path of ['/', '/dashboard/dashboard.js', '/dashboard/dashboard.css']) {
+      const first = await fetch(`${rp.baseUrl}${path}`);
+      await first.arrayBuffer();
+      const etag = first.headers.get('etag');
+      expect(etag, path).toMatch(/^"[\w-]+"$/);
+      expect(first.headers.get('cache-control')).toBe('no-cache');
+      const again = await fetch(`${rp.baseUrl}${path}`, { headers: { 'if-none-match': etag! } });
+      expect(again.status, path).toBe(304);
+      expect(await again.text()).toBe('');
+      const changed = await fetch(`${rp.baseUrl}${path}`, { headers: { 'if-none-match': '"something-else"' } });
+      expect(changed.status, path).toBe(200);
+      await changed.arrayBuffer();
+    }
+  });
+
+  it('when the dashboard script is read, then it has no external URL and every API call it makes is under /api/v1 and answers 200', async () => {
+    const js = readFileSync(join(REPO_ROOT, 'services/api/dashboard/dashboard.js'), 'utf8');
+    expect(js).not.toMatch(/https?:\/\//);
+    expect(js).not.toMatch(/["'`]\/\/[^/]/); // protocol-relative
+    expect(js).not.toMatch(/\b(?:WebSocket|XMLHttpRequest|importScripts|sendBeacon)\b|\bimport\s*\(/);
+    expect(js).toMatch(/export const API_BASE = '\/api\/v1';/);
+    // fetch is called in one place, on API_BASE + a path.
+    expect([...js.matchAll(/\bfetch\(([^,)]*)/g)].map((m) => m[1])).toEqual(['`${API_BASE}${path}`']);
+
+    const paths = [...js.matchAll(/\b(?:api|getJson)\((['`])(.*?)\1/g)].map((m) =>
+      m[2]!.replace(/\$\{[^}]*window[^}]*\}/g, '5m').replace(/\$\{encodeURIComponent\(id\)\}/g, 'ql13-nb-01'),
+    );
+    expect(paths.sort()).toEqual([
+      '/congestion/stream?window=5m',
+      '/congestion/summary?window=5m&top=10',
+      '/congestion?window=5m&limit=1000',
+      '/segments',
+      '/segments/ql13-nb-01/congestion?window=5m',
+    ]);
+    for (const path of paths) {
+      if (path.startsWith('/congestion/stream')) {
+        const s = await openStream(`${rp.baseUrl}/api/v1${path}`);
+        s.close();
+        expect(s.status, path).toBe(200);
+      } else {
+        expect((await getJson(`${rp.baseUrl}/api/v1${path}`)).status, path).toBe(200);
+      }
+    }
+  });
+
+  it('when the segments the map is drawn from are served, then Vietnamese names arrive intact', async () => {
+    const { segments } = await getOk<{ segments: { id: string; name: string; coordinates: [number, number][] }[] }>(`${rp.baseUrl}/api/v1/segments`);
+    expect(segments.find((s) => s.id === 'ql13-nb-01')?.name).toBe('Đại lộ Bình Dương (Lái Thiêu → Cầu Ông Bố)');
+    for (const s of segments) expect(s.coordinates.length).toBeGreaterThanOrEqual(2);
+  });
+});
