@@ -159,8 +159,13 @@ export class InfluxStore implements Store {
     return [...byId.values()].sort((a, b) => a.sensorId.localeCompare(b.sensorId));
   }
 
+  /**
+   * Reachable, and our credentials and database work: /ping alone needs no token, so a wrong token
+   * would look ready while every write fails with 401. An authenticated one-row query tells.
+   */
   async ping(): Promise<void> {
     await this.http.ping();
+    await this.http.query(`SELECT last("interval_s") FROM "${MEASUREMENT.reading}" WHERE time > now() - 1m`);
   }
 
   /** Nothing to release: every write was awaited and there is no client-side buffer. */

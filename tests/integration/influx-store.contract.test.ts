@@ -115,6 +115,12 @@ describe('InfluxStore on a real InfluxDB', () => {
     });
   });
 
+  it('when the password is wrong, then ping (readiness) fails too, not only the writes', async () => {
+    const wrong = new InfluxStore(storeOptions({ password: 'not-the-password' }));
+    await expect(wrong.ping()).rejects.toMatchObject({ code: 'store_unavailable', message: expect.stringMatching(/401/) });
+    await expect(store.ping()).resolves.toBeUndefined();
+  });
+
   it('when an id breaks the id rule, then no query is sent and the call fails with bad_request', async () => {
     await expect(store.readings({ from: T0, to: T0 + 1 }, [`x' OR 1=1 --`])).rejects.toMatchObject({ code: 'bad_request' });
     await expect(store.congestionHistory('a/b', '5m', { from: T0, to: T0 + 1 })).rejects.toMatchObject({ code: 'bad_request' });
