@@ -13,13 +13,7 @@ await runService('roadpulse-aggregator', async (config, log) => {
   const store = await createStore(config, log);
   const query = queryContextFrom(config, store, loadRoadNetwork(config.ROADPULSE_NETWORK_FILE));
   const aggregator = startAggregator({ query, bus, log, metrics, graceMs: config.ROADPULSE_AGGREGATOR_GRACE_S * 1000 });
-  const ops = await startOpsServer({
-    host: config.ROADPULSE_HTTP_HOST,
-    port: config.ROADPULSE_HTTP_PORT,
-    metrics,
-    readiness: { bus: () => bus.ping(), store: () => store.ping() },
-    log,
-  });
+  const ops = await startOpsServer(config, { metrics, log, ports: { bus, store } });
   return {
     async close() {
       await aggregator.stop();

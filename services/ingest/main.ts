@@ -11,13 +11,7 @@ await runService('roadpulse-ingest', async (config, log) => {
   const metrics = createMetrics();
   const bus = await createBus(config, log);
   const ingest = await startIngest(config, { bus, network, log, metrics });
-  const ops = await startOpsServer({
-    host: config.ROADPULSE_HTTP_HOST,
-    port: config.ROADPULSE_HTTP_PORT,
-    metrics,
-    readiness: { bus: () => bus.ping() },
-    log,
-  });
+  const ops = await startOpsServer(config, { metrics, log, ports: { bus } });
   return {
     async close() {
       await ingest.close();

@@ -10,13 +10,7 @@ await runService('roadpulse-writer', async (config, log) => {
   const bus = await createBus(config, log);
   const store = await createStore(config, log);
   const subscription = await startWriter({ bus, store, log, metrics });
-  const ops = await startOpsServer({
-    host: config.ROADPULSE_HTTP_HOST,
-    port: config.ROADPULSE_HTTP_PORT,
-    metrics,
-    readiness: { bus: () => bus.ping(), store: () => store.ping() },
-    log,
-  });
+  const ops = await startOpsServer(config, { metrics, log, ports: { bus, store } });
   return {
     async close() {
       await subscription.stop();

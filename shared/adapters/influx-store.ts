@@ -6,6 +6,7 @@ import type { Reading } from '../contract/telemetry.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { Logger } from '../logging/create-logger.ts';
 import type { SegmentActivity, SensorSummary, Store, TimeRange } from '../ports/store.ts';
+import { SensorSummaries } from './sensor-summaries.ts';
 import type { PcuWeights } from '../traffic/pcu.ts';
 import { InfluxHttp, type InfluxConnectionOptions, type InfluxSeries, type Precision } from './influx-http.ts';
 import {
@@ -126,15 +127,7 @@ export class InfluxStore implements Store {
       this.http.query(`SELECT last("state") FROM "${MEASUREMENT.status}" GROUP BY "sensor_id"`),
     ]);
 
-    const byId = new Map<string, SensorSummary>();
-    const entry = (sensorId: string): SensorSummary => {
-      let s = byId.get(sensorId);
-      if (!s) {
-        s = { sensorId, segmentId: null, lastReadingAt: null, accepted: 0, rejected: 0, state: null, stateAt: null };
-        byId.set(sensorId, s);
-      }
-      return s;
-    };
+    const summaries = new SensorSummaries();
     // A series without the tag (a rejection of an unknown sensor) comes back with sensor_id "".
     const each = (series: InfluxSeries[], fn: (sensorId: string, row: Row, tags: Record<string, string>) => void) => {
       for (const s of series) {
@@ -143,20 +136,20 @@ export class InfluxStore implements Store {
         if (sensorId && row) fn(sensorId, row, s.tags);
       }
     };
-    each(accepted, (id, row) => (entry(id).accepted = asNumber(row['count'])));
+    each(accepted, (id, row) => (summaries.of(id).accepted = asNumber(row['count'])));
     each(lastBySegment, (id, row, tags) => {
-      const s = entry(id);
+      const s = summaries.of(id);
       const at = asNumber(row['time']);
       if (s.lastReadingAt === null || at > s.lastReadingAt) Object.assign(s, { lastReadingAt: at, segmentId: tags['segment_id'] ?? null });
     });
-    each(rejected, (id, row) => (entry(id).rejected = asNumber(row['count'])));
+    each(rejected, (id, row) => (summaries.of(id).rejected = asNumber(row['count'])));
     each(states, (id, row) => {
       const state = row['last'];
       if (state === 'online' || state === 'offline' || state === 'degraded') {
-        Object.assign(entry(id), { state, stateAt: asNumber(row['time']) });
+        Object.assign(summaries.of(id), { state, stateAt: asNumber(row['time']) });
       }
     });
-    return [...byId.values()].sort((a, b) => a.sensorId.localeCompare(b.sensorId));
+    return summaries.sorted();
   }
 
   /**

@@ -8,6 +8,7 @@ import type { SensorStatus } from '../contract/sensor-status.ts';
 import type { Reading } from '../contract/telemetry.ts';
 import { VEHICLE_CLASSES } from '../contract/vehicle-classes.ts';
 import type { SegmentActivity, SensorSummary, Store, TimeRange } from '../ports/store.ts';
+import { SensorSummaries } from './sensor-summaries.ts';
 
 interface ReadingRow {
   sensor_id: string;
@@ -133,31 +134,23 @@ export class SqliteStore implements Store {
   }
 
   async sensors(range: TimeRange): Promise<SensorSummary[]> {
-    const byId = new Map<string, SensorSummary>();
-    const entry = (sensorId: string): SensorSummary => {
-      let s = byId.get(sensorId);
-      if (!s) {
-        s = { sensorId, segmentId: null, lastReadingAt: null, accepted: 0, rejected: 0, state: null, stateAt: null };
-        byId.set(sensorId, s);
-      }
-      return s;
-    };
+    const summaries = new SensorSummaries();
     // SQLite returns the bare column segment_id from the row holding MAX(ts).
     const accepted = this.db
       .prepare('SELECT sensor_id, segment_id, MAX(ts) AS last, COUNT(*) AS n FROM readings WHERE ts >= ? AND ts < ? GROUP BY sensor_id')
       .all(range.from, range.to) as { sensor_id: string; segment_id: string; last: number; n: number }[];
-    for (const r of accepted) Object.assign(entry(r.sensor_id), { segmentId: r.segment_id, lastReadingAt: r.last, accepted: r.n });
+    for (const r of accepted) Object.assign(summaries.of(r.sensor_id), { segmentId: r.segment_id, lastReadingAt: r.last, accepted: r.n });
     const rejected = this.db
       .prepare('SELECT sensor_id, COUNT(*) AS n FROM rejections WHERE sensor_id IS NOT NULL AND received_at >= ? AND received_at < ? GROUP BY sensor_id')
       .all(range.from, range.to) as { sensor_id: string; n: number }[];
-    for (const r of rejected) entry(r.sensor_id).rejected = r.n;
+    for (const r of rejected) summaries.of(r.sensor_id).rejected = r.n;
     const states = this.db.prepare('SELECT sensor_id, state, at FROM sensor_status').all() as {
       sensor_id: string;
       state: SensorSummary['state'];
       at: number;
     }[];
-    for (const s of states) Object.assign(entry(s.sensor_id), { state: s.state, stateAt: s.at });
-    return [...byId.values()].sort((a, b) => a.sensorId.localeCompare(b.sensorId));
+    for (const s of states) Object.assign(summaries.of(s.sensor_id), { state: s.state, stateAt: s.at });
+    return summaries.sorted();
   }
 
   async ping(): Promise<void> {
