@@ -38,6 +38,8 @@ const READING_COLUMNS = ['sensor_id', 'segment_id', 'lane', 'ts', 'interval_s', 
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly insertReading: Database.Statement;
+  private readonly overwriteReading: Database.Statement;
+  private readonly tallySensorMinute: Database.Statement;
   private readonly insertCongestion: Database.Statement;
   private readonly upsertStatus: Database.Statement;
   private readonly insertRejection: Database.Statement;
@@ -53,7 +55,10 @@ export class SqliteStore implements Store {
         interval_s INTEGER NOT NULL, ${COUNT_COLUMNS.map((c) => `${c} INTEGER NOT NULL`).join(', ')},
         speed_kmh REAL, occupancy REAL, seq INTEGER,
         PRIMARY KEY (segment_id, ts, sensor_id, lane)) WITHOUT ROWID;
-      CREATE INDEX IF NOT EXISTS readings_by_sensor ON readings (sensor_id, ts);
+      DROP INDEX IF EXISTS readings_by_sensor;
+      CREATE TABLE IF NOT EXISTS sensor_minutes (
+        sensor_id TEXT NOT NULL, minute INTEGER NOT NULL, accepted INTEGER NOT NULL,
+        last_ts INTEGER NOT NULL, last_segment TEXT NOT NULL, PRIMARY KEY (sensor_id, minute)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS congestion (
         segment_id TEXT NOT NULL, window TEXT NOT NULL, to_ms INTEGER NOT NULL, record TEXT NOT NULL,
         PRIMARY KEY (segment_id, window, to_ms)) WITHOUT ROWID;
@@ -63,7 +68,17 @@ export class SqliteStore implements Store {
         sensor_id TEXT, received_at INTEGER NOT NULL, reason TEXT NOT NULL, entry_key TEXT NOT NULL UNIQUE);
       CREATE INDEX IF NOT EXISTS rejections_by_time ON rejections (received_at);`);
     this.insertReading = this.db.prepare(
-      `INSERT OR REPLACE INTO readings (${READING_COLUMNS.join(', ')}) VALUES (${READING_COLUMNS.map(() => '?').join(', ')})`,
+      `INSERT OR IGNORE INTO readings (${READING_COLUMNS.join(', ')}) VALUES (${READING_COLUMNS.map(() => '?').join(', ')})`,
+    );
+    const [keyColumns, valueColumns] = [READING_COLUMNS.slice(0, 4), READING_COLUMNS.slice(4)];
+    this.overwriteReading = this.db.prepare(
+      `UPDATE readings SET ${valueColumns.map((c) => `${c} = ?`).join(', ')} WHERE ${keyColumns.map((c) => `${c} = ?`).join(' AND ')}`,
+    );
+    this.tallySensorMinute = this.db.prepare(
+      `INSERT INTO sensor_minutes VALUES (?, ?, ?, ?, ?) ON CONFLICT (sensor_id, minute) DO UPDATE SET
+         accepted = accepted + excluded.accepted,
+         last_segment = CASE WHEN excluded.last_ts >= last_ts THEN excluded.last_segment ELSE last_segment END,
+         last_ts = MAX(last_ts, excluded.last_ts)`,
     );
     this.insertCongestion = this.db.prepare('INSERT OR REPLACE INTO congestion VALUES (?, ?, ?, ?)');
     this.upsertStatus = this.db.prepare(
@@ -73,13 +88,31 @@ export class SqliteStore implements Store {
     this.insertRejection = this.db.prepare('INSERT OR IGNORE INTO rejections VALUES (?, ?, ?, ?)');
   }
 
+  /**
+   * A new reading is inserted and counted for its sensor; one already stored (a replay) is
+   * overwritten and not counted again. Per-sensor counts are kept per minute in `sensor_minutes`,
+   * tallied once per batch: far cheaper than an index on (sensor_id, ts), whose random inserts
+   * cost more than the reading itself.
+   */
   async writeReadings(readings: Reading[]): Promise<void> {
     this.db.transaction(() => {
+      const tallies = new Map<string, { sensorId: string; minute: number; added: number; lastTs: number; lastSegment: string }>();
       for (const r of readings) {
         const c = r.counts;
-        this.insertReading.run(r.sensorId, r.segmentId, r.lane ?? 0, r.ts, r.intervalS, c.motorbike, c.car, c.bus,
-          c.truck, c.bicycle, c.other, r.speedKmh, r.occupancy, r.seq);
+        const key = [r.sensorId, r.segmentId, r.lane ?? 0, r.ts] as const;
+        const values = [r.intervalS, c.motorbike, c.car, c.bus, c.truck, c.bicycle, c.other, r.speedKmh, r.occupancy, r.seq] as const;
+        const added = this.insertReading.run(...key, ...values).changes;
+        if (added === 0) this.overwriteReading.run(...values, ...key);
+        const minute = Math.floor(r.ts / 60_000) * 60_000;
+        const tallyKey = `${r.sensorId}\n${minute}`;
+        const t = tallies.get(tallyKey);
+        if (!t) tallies.set(tallyKey, { sensorId: r.sensorId, minute, added, lastTs: r.ts, lastSegment: r.segmentId });
+        else {
+          t.added += added;
+          if (r.ts >= t.lastTs) Object.assign(t, { lastTs: r.ts, lastSegment: r.segmentId });
+        }
       }
+      for (const t of tallies.values()) this.tallySensorMinute.run(t.sensorId, t.minute, t.added, t.lastTs, t.lastSegment);
     })();
   }
 
@@ -135,10 +168,14 @@ export class SqliteStore implements Store {
 
   async sensors(range: TimeRange): Promise<SensorSummary[]> {
     const summaries = new SensorSummaries();
-    // SQLite returns the bare column segment_id from the row holding MAX(ts).
+    // Counted per minute: a minute counts when it overlaps the range (exact for minute-aligned ranges).
+    // SQLite returns the bare column last_segment from the row holding MAX(last_ts).
     const accepted = this.db
-      .prepare('SELECT sensor_id, segment_id, MAX(ts) AS last, COUNT(*) AS n FROM readings WHERE ts >= ? AND ts < ? GROUP BY sensor_id')
-      .all(range.from, range.to) as { sensor_id: string; segment_id: string; last: number; n: number }[];
+      .prepare(
+        `SELECT sensor_id, last_segment AS segment_id, MAX(last_ts) AS last, SUM(accepted) AS n FROM sensor_minutes
+         WHERE minute > ? AND minute < ? GROUP BY sensor_id`,
+      )
+      .all(range.from - 60_000, range.to) as { sensor_id: string; segment_id: string; last: number; n: number }[];
     for (const r of accepted) Object.assign(summaries.of(r.sensor_id), { segmentId: r.segment_id, lastReadingAt: r.last, accepted: r.n });
     const rejected = this.db
       .prepare('SELECT sensor_id, COUNT(*) AS n FROM rejections WHERE sensor_id IS NOT NULL AND received_at >= ? AND received_at < ? GROUP BY sensor_id')

@@ -44,7 +44,10 @@ export interface Store {
   segmentActivity(range: TimeRange, segmentIds: readonly string[]): Promise<Map<string, SegmentActivity>>;
   /** Stored congestion records of one segment and window whose `to` lies in range, oldest first. */
   congestionHistory(segmentId: string, window: WindowName, range: TimeRange): Promise<CongestionRecord[]>;
-  /** Per-sensor summary over the range (accepted readings and rejections in it, latest state ever). */
+  /**
+   * Per-sensor summary over the range (accepted readings and rejections in it, latest state ever).
+   * Adapters may count readings per minute (a minute counts when it overlaps the range).
+   */
   sensors(range: TimeRange): Promise<SensorSummary[]>;
 
   /** Throws if the store cannot be reached (readiness). */
