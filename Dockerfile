@@ -39,5 +39,5 @@ EXPOSE 1883 8080
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=6 \
   CMD ["node", "/app/deploy/healthcheck.mjs", "/readyz"]
 
-ENTRYPOINT ["node", "--import", "tsx"]
+ENTRYPOINT ["node", "--max-semi-space-size=32", "--import", "tsx"]
 CMD ["services/api/main.ts"]

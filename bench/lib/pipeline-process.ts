@@ -28,7 +28,9 @@ export function startPipelineProcess(env: Record<string, string>): Promise<Pipel
 export async function startServiceProcess(entry: string, env: Record<string, string>): Promise<PipelineProcess> {
   const mqttPort = await freePort();
   const httpPort = await freePort();
-  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', entry], {
+  // The same V8 flag as `npm start`: a larger young generation halves the time spent in GC at high message rates.
+  const nodeArgs = ['--max-semi-space-size=32', ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
     env: {
       ...process.env,
       ROADPULSE_LOG_LEVEL: 'warn',

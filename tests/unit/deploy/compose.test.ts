@@ -451,7 +451,7 @@ describe('InfluxDB initialisation (deploy/influxdb)', () => {
 
 describe('Dockerfile and build context', () => {
   it('when the image starts, then the entry point is node with tsx, and tsx is a runtime dependency (npm ci --omit=dev keeps it)', () => {
-    expect(execForm(finalStage(), 'ENTRYPOINT')).toEqual(['node', '--import', 'tsx']);
+    expect(execForm(finalStage(), 'ENTRYPOINT')).toEqual(['node', '--max-semi-space-size=32', '--import', 'tsx']);
     const pkg = JSON.parse(read('package.json')) as { dependencies?: Record<string, string> };
     expect(Object.keys(pkg.dependencies ?? {})).toContain('tsx');
   });
