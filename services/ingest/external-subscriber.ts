@@ -13,6 +13,14 @@ interface PendingAck {
   handled: Promise<void>;
 }
 
+/** One TCP connection's state: PUBACKs belong to the connection that received the PUBLISH. */
+interface Link {
+  socket: Socket;
+  acks: PendingAck[];
+  draining: boolean;
+  dead: boolean;
+}
+
 /**
  * One MQTT 5 connection to an external broker (Mosquitto, EMQX, HiveMQ) as a member of a shared
  * subscription group, with a persistent session.
@@ -25,9 +33,7 @@ interface PendingAck {
  * idempotent, so a redelivered reading is stored once).
  */
 export class SharedSubscriberConnection {
-  private socket: Socket | null = null;
-  private acks: PendingAck[] = [];
-  private draining = false;
+  private link: Link | null = null;
   private stopping = false;
   private pingTimer: NodeJS.Timeout | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
@@ -45,16 +51,17 @@ export class SharedSubscriberConnection {
   private open(): void {
     const { url, clientId, log } = this.args;
     const socket = connect({ host: url.hostname, port: Number(url.port || 1883) });
-    this.socket = socket;
+    const link: Link = { socket, acks: [], draining: false, dead: false };
+    this.link = link;
     const parser = mqttPacket.parser({ protocolVersion: 5 });
-    parser.on('packet', (packet: Packet) => this.onPacket(packet));
-    parser.on('error', (err) => this.drop(err));
+    parser.on('packet', (packet: Packet) => this.onPacket(link, packet));
+    parser.on('error', (err) => this.drop(link, err));
     socket.on('data', (chunk) => parser.parse(chunk));
-    socket.on('error', (err) => this.drop(err));
-    socket.on('close', () => this.onClose(socket));
+    socket.on('error', (err) => this.drop(link, err));
+    socket.on('close', () => this.onClose(link));
     socket.on('connect', () => {
       socket.setNoDelay(true);
-      this.send({
+      send(link, {
         cmd: 'connect',
         protocolId: 'MQTT',
         protocolVersion: 5,
@@ -69,12 +76,12 @@ export class SharedSubscriberConnection {
     log.debug({ clientId }, 'connecting to external broker');
   }
 
-  private onPacket(packet: Packet): void {
+  private onPacket(link: Link, packet: Packet): void {
     switch (packet.cmd) {
       case 'connack':
-        if (packet.reasonCode) return this.drop(new Error(`broker refused the connection (reason ${packet.reasonCode})`));
+        if (packet.reasonCode) return this.drop(link, new Error(`broker refused the connection (reason ${packet.reasonCode})`));
         this.backoffMs = 500;
-        this.send({
+        send(link, {
           cmd: 'subscribe',
           messageId: 1,
           subscriptions: this.args.topics.map((topic) => ({ topic, qos: 1 as const })),
@@ -83,70 +90,74 @@ export class SharedSubscriberConnection {
       case 'suback':
         // MQTT 5 SUBACK reason codes: 0–2 are the granted QoS, 0x80 and above are failures.
         if ((packet.granted as number[]).some((code) => code >= 0x80)) {
-          return this.drop(new Error(`broker refused the subscription: ${JSON.stringify(packet.granted)}`));
+          return this.drop(link, new Error(`broker refused the subscription: ${JSON.stringify(packet.granted)}`));
         }
-        this.pingTimer = setInterval(() => this.send({ cmd: 'pingreq' }), (KEEPALIVE_S * 1000) / 2);
+        this.pingTimer = setInterval(() => send(link, { cmd: 'pingreq' }), (KEEPALIVE_S * 1000) / 2);
         this.args.log.info({ clientId: this.args.clientId, topics: this.args.topics }, 'subscribed to external broker');
         this.connected();
         break;
       case 'publish':
-        this.onPublish(packet);
+        this.onPublish(link, packet);
         break;
       case 'disconnect':
-        this.drop(new Error(`broker disconnected us (reason ${packet.reasonCode ?? 0})`));
+        this.drop(link, new Error(`broker disconnected us (reason ${packet.reasonCode ?? 0})`));
         break;
       default:
         break;
     }
   }
 
-  private onPublish(packet: IPublishPacket): void {
+  private onPublish(link: Link, packet: IPublishPacket): void {
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
     const handled = this.args.ingest.handle({ topic: packet.topic, payload, clientId: null });
     if (packet.qos === 0 || packet.messageId === undefined) {
       handled.catch((err: unknown) => this.args.log.warn({ err }, 'QoS 0 message lost: the bus did not accept it'));
       return;
     }
-    this.acks.push({ messageId: packet.messageId, handled });
-    void this.drainAcks();
+    link.acks.push({ messageId: packet.messageId, handled });
+    void this.drainAcks(link);
   }
 
-  /** Sends PUBACKs in arrival order, each once its message is on the bus. */
-  private async drainAcks(): Promise<void> {
-    if (this.draining) return;
-    this.draining = true;
+  /**
+   * Sends a connection's PUBACKs in arrival order, each once its message is on the bus. A message
+   * that reaches the bus after its connection died is never acknowledged on a newer one: packet ids
+   * belong to a connection, and the broker re-delivers it to the session anyway.
+   */
+  private async drainAcks(link: Link): Promise<void> {
+    if (link.draining) return;
+    link.draining = true;
     try {
-      while (this.acks.length > 0) {
-        const head = this.acks[0]!;
+      while (link.acks.length > 0 && !link.dead) {
+        const head = link.acks[0]!;
         try {
           await head.handled;
         } catch (err) {
-          this.drop(err as Error);
+          this.drop(link, err as Error);
           return;
         }
-        this.acks.shift();
-        this.send({ cmd: 'puback', messageId: head.messageId, reasonCode: 0 });
+        if (link.dead) return;
+        link.acks.shift();
+        send(link, { cmd: 'puback', messageId: head.messageId, reasonCode: 0 });
       }
     } finally {
-      this.draining = false;
+      link.draining = false;
     }
   }
 
-  private send(packet: Packet): void {
-    this.socket?.write(mqttPacket.generate(packet, { protocolVersion: 5 }));
-  }
-
   /** Drops the connection without acknowledging anything pending; the broker keeps those for us. */
-  private drop(err: Error): void {
+  private drop(link: Link, err: Error): void {
+    if (link.dead) return;
     if (!this.stopping) this.args.log.warn({ err: err.message, clientId: this.args.clientId }, 'external broker connection dropped');
-    this.acks = [];
-    this.socket?.destroy();
+    link.dead = true;
+    link.acks = [];
+    link.socket.destroy();
   }
 
-  private onClose(socket: Socket): void {
-    if (socket !== this.socket) return;
+  private onClose(link: Link): void {
+    link.dead = true;
+    link.acks = [];
+    if (link !== this.link) return;
     if (this.pingTimer) clearInterval(this.pingTimer);
-    this.acks = [];
     if (this.stopping) return;
     this.reconnectTimer = setTimeout(() => this.open(), this.backoffMs);
     this.backoffMs = Math.min(this.backoffMs * 2, 10_000);
@@ -156,13 +167,19 @@ export class SharedSubscriberConnection {
   async close(): Promise<void> {
     this.stopping = true;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    this.socket?.pause();
-    await Promise.allSettled(this.acks.map((a) => a.handled));
-    await this.drainAcks();
-    this.send({ cmd: 'disconnect', reasonCode: 0 });
-    this.socket?.end();
     if (this.pingTimer) clearInterval(this.pingTimer);
+    const link = this.link;
+    if (!link || link.dead) return;
+    link.socket.pause();
+    await Promise.allSettled(link.acks.map((a) => a.handled));
+    await this.drainAcks(link);
+    send(link, { cmd: 'disconnect', reasonCode: 0 });
+    link.socket.end();
   }
+}
+
+function send(link: Link, packet: Packet): void {
+  if (!link.dead) link.socket.write(mqttPacket.generate(packet, { protocolVersion: 5 }));
 }
 
 /** Opens `connections` members of the shared group `$share/{group}/…` for telemetry and status. */
