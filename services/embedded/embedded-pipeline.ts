@@ -26,6 +26,7 @@ export async function startEmbeddedPipeline(config: Config, log: Logger): Promis
     file: join(config.ROADPULSE_DATA_DIR, 'bus.sqlite'),
     log,
     retentionMs: config.ROADPULSE_BUS_RETENTION_H * 3600_000,
+    checkpointsByConsumers: true, // the writer thread's connection checkpoints
   });
   const store = new SqliteStore(join(config.ROADPULSE_DATA_DIR, 'store.sqlite'));
   const query = queryContextFrom(config, store, network);
