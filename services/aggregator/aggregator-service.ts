@@ -1,11 +1,15 @@
 import { WINDOWS, WINDOW_NAMES, type CongestionRecord, type WindowName } from '../../shared/contract/congestion-record.ts';
 import { TOPICS } from '../../shared/contract/topics.ts';
 import type { Logger } from '../../shared/logging/create-logger.ts';
-import type { Metrics } from '../../shared/metrics/metrics.ts';
 import type { Bus } from '../../shared/ports/bus.ts';
 import { congestionAt, type CongestionQueryContext } from '../../shared/queries/congestion-at.ts';
 
 const RETRY_MS = 5_000;
+
+/** The counter the aggregator moves; prom-client's Counter fits, and so does a forwarder from a worker thread. */
+export interface AggregatorMetrics {
+  congestionRecords: { inc(labels: { window: string }, n: number): void };
+}
 
 export interface Aggregator {
   /** Computes, stores and publishes the records of every segment for the window ending at `end`. */
@@ -22,7 +26,7 @@ export function startAggregator(args: {
   query: CongestionQueryContext;
   bus: Bus;
   log: Logger;
-  metrics: Metrics;
+  metrics: AggregatorMetrics;
   graceMs: number;
   now?: () => number;
   /** Set false to drive closeWindow by hand (tests, backfills). */

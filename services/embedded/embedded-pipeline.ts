@@ -6,10 +6,9 @@ import type { Logger } from '../../shared/logging/create-logger.ts';
 import { createMetrics } from '../../shared/metrics/metrics.ts';
 import { loadRoadNetwork } from '../../shared/network/load-network.ts';
 import { queryContextFrom } from '../../shared/queries/congestion-at.ts';
-import { startAggregator } from '../aggregator/aggregator-service.ts';
 import { startApi } from '../api/start-api.ts';
 import { startIngest } from '../ingest/start-ingest.ts';
-import { startWriterThread } from './start-writer-thread.ts';
+import { startStorageThread } from './start-storage-thread.ts';
 
 export interface RunningPipeline {
   mqttPort: number;
@@ -26,13 +25,12 @@ export async function startEmbeddedPipeline(config: Config, log: Logger): Promis
     file: join(config.ROADPULSE_DATA_DIR, 'bus.sqlite'),
     log,
     retentionMs: config.ROADPULSE_BUS_RETENTION_H * 3600_000,
-    checkpointsByConsumers: true, // the writer thread's connection checkpoints
+    checkpointsByConsumers: true, // the storage thread's connection checkpoints
   });
   const store = new SqliteStore(join(config.ROADPULSE_DATA_DIR, 'store.sqlite'));
   const query = queryContextFrom(config, store, network);
 
-  const writer = await startWriterThread({ dataDir: config.ROADPULSE_DATA_DIR, logLevel: config.ROADPULSE_LOG_LEVEL, metrics, log });
-  const aggregator = startAggregator({ query, bus, log, metrics, graceMs: config.ROADPULSE_AGGREGATOR_GRACE_S * 1000 });
+  const storage = await startStorageThread(config, { metrics, log });
   const api = await startApi(config, { query, bus, metrics, log });
   // The embedded deployment always runs its own broker, whatever ROADPULSE_MQTT_MODE says.
   const ingest = await startIngest({ ...config, ROADPULSE_MQTT_MODE: 'embedded' }, { bus, network, log, metrics });
@@ -44,8 +42,7 @@ export async function startEmbeddedPipeline(config: Config, log: Logger): Promis
     async close() {
       await ingest.close();
       await api.app.close();
-      await aggregator.stop();
-      await writer.stop();
+      await storage.stop();
       await bus.close();
       await store.close();
       log.info('roadpulse stopped');

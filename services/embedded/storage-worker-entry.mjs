@@ -2,4 +2,4 @@
 import { register } from 'tsx/esm/api';
 
 register();
-await import('./writer-worker.ts');
+await import('./storage-worker.ts');
