@@ -35,7 +35,7 @@ export function startAggregator(args: {
   const log = args.log.child({ component: 'aggregator' });
   const now = args.now ?? Date.now;
   const timers = new Map<WindowName, NodeJS.Timeout>();
-  let running: Promise<unknown> = Promise.resolve();
+  const running = new Set<Promise<unknown>>();
   let stopped = false;
 
   async function closeWindow(window: WindowName, end: number): Promise<CongestionRecord[]> {
@@ -54,16 +54,21 @@ export function startAggregator(args: {
     const w = WINDOWS[window];
     const due = end ?? Math.floor((now() - args.graceMs) / w) * w + w;
     const timer = setTimeout(() => {
-      running = closeWindow(window, due).then(
+      const closing = closeWindow(window, due).then(
         (records) => {
           log.debug({ window, end: new Date(due).toISOString(), segments: records.length }, 'window closed');
           scheduleNext(window);
         },
         (err: unknown) => {
           log.warn({ err, window }, 'closing the window failed; retrying');
-          setTimeout(() => scheduleNext(window, due), RETRY_MS).unref();
+          const retry = setTimeout(() => scheduleNext(window, due), RETRY_MS);
+          retry.unref();
+          timers.set(window, retry);
         },
       );
+      // Windows that end together close concurrently; stop() waits for every one of them.
+      running.add(closing);
+      void closing.finally(() => running.delete(closing));
     }, Math.max(0, due + args.graceMs - now()));
     timer.unref();
     timers.set(window, timer);
@@ -76,7 +81,7 @@ export function startAggregator(args: {
     async stop() {
       stopped = true;
       for (const t of timers.values()) clearTimeout(t);
-      await running.catch(() => undefined);
+      await Promise.allSettled([...running]);
     },
   };
 }

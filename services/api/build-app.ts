@@ -34,7 +34,10 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       // The matched route, not the raw URL: "/%61pi/v1/…" routes to /api/v1/… too.
       if (!req.routeOptions.url?.startsWith('/api/')) return;
       const token = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
-      if (!token || !keys.has(token)) return sendProblem(reply, 401, 'unauthorized', 'a valid "Authorization: Bearer <key>" is required');
+      if (!token || !keys.has(token)) {
+        reply.header('WWW-Authenticate', 'Bearer realm="roadpulse"'); // RFC 9110 §11.6.1
+        return sendProblem(reply, 401, 'unauthorized', 'a valid "Authorization: Bearer <key>" is required');
+      }
     });
   }
 

@@ -18,6 +18,7 @@ export async function startStorageThread(config: Config, deps: { metrics: Metric
     worker.on('message', (m: StorageWorkerMessage) => {
       if (m.type === 'stored') deps.metrics.readingsStored.inc(m.n);
       else if (m.type === 'failed') deps.metrics.storeWriteFailures.inc();
+      else if (m.type === 'skipped') deps.metrics.messagesSkipped.inc(m.n);
       else if (m.type === 'congestion') deps.metrics.congestionRecords.inc({ window: m.window }, m.n);
       else if (m.type === 'ready') resolve();
       else if (m.type === 'stopped') stopped();

@@ -18,6 +18,7 @@ import { startWriter } from '../writer/writer-service.ts';
 export type StorageWorkerMessage =
   | { type: 'stored'; n: number }
   | { type: 'failed' }
+  | { type: 'skipped'; n: number }
   | { type: 'congestion'; window: string; n: number }
   | { type: 'ready' }
   | { type: 'stopped' };
@@ -35,6 +36,7 @@ const subscription = await startWriter({
   metrics: {
     readingsStored: { inc: (n = 1) => post({ type: 'stored', n }) },
     storeWriteFailures: { inc: () => post({ type: 'failed' }) },
+    messagesSkipped: { inc: (n = 1) => post({ type: 'skipped', n }) },
   },
 });
 const aggregator = startAggregator({

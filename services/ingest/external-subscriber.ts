@@ -114,6 +114,9 @@ export class SharedSubscriberConnection {
       handled.catch((err: unknown) => this.args.log.warn({ err }, 'QoS 0 message lost: the bus did not accept it'));
       return;
     }
+    // Only the head of the queue is awaited; the others must not become unhandled rejections when a
+    // failure drops the connection and the queue with it (they are re-delivered anyway).
+    handled.catch(() => undefined);
     link.acks.push({ messageId: packet.messageId, handled });
     void this.drainAcks(link);
   }

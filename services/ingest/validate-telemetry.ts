@@ -62,8 +62,10 @@ export function validateTelemetry(topicSensorId: string, payload: Buffer, ctx: V
 function validateOne(topicSensorId: string, item: unknown, ctx: ValidationContext): Reading | Omit<Rejection, 'batchIndex'> {
   const parsed = rawReadingSchema.safeParse(item);
   if (!parsed.success) {
+    // Charged to the sensor the reading names only if this publisher may speak for it.
     const claimed = (item as { sensorId?: unknown } | null)?.sensorId;
-    return { reason: 'schema', detail: describeIssues(parsed.error), sensorId: typeof claimed === 'string' ? claimed : null };
+    const sensorId = typeof claimed === 'string' && publisherMaySpeakFor(topicSensorId, claimed) ? claimed : topicSensorId;
+    return { reason: 'schema', detail: describeIssues(parsed.error), sensorId };
   }
   const reading = normaliseReading(parsed.data);
   if (!publisherMaySpeakFor(topicSensorId, reading.sensorId)) {

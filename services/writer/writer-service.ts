@@ -1,7 +1,9 @@
-import type { DeadLetter } from '../../shared/contract/dead-letter.ts';
-import type { SensorStatus } from '../../shared/contract/sensor-status.ts';
-import type { Reading } from '../../shared/contract/telemetry.ts';
+import type { z } from 'zod';
+import { deadLetterSchema } from '../../shared/contract/dead-letter.ts';
+import { sensorStatusSchema } from '../../shared/contract/sensor-status.ts';
+import { readingSchema } from '../../shared/contract/telemetry.ts';
 import { TOPICS } from '../../shared/contract/topics.ts';
+import { AppError } from '../../shared/errors/app-error.ts';
 import type { Logger } from '../../shared/logging/create-logger.ts';
 import type { Bus, ConsumedMessage, Subscription } from '../../shared/ports/bus.ts';
 import type { Store } from '../../shared/ports/store.ts';
@@ -12,50 +14,83 @@ export const WRITER_GROUP = 'roadpulse-writer';
 export interface WriterMetrics {
   readingsStored: { inc(n?: number): void };
   storeWriteFailures: { inc(): void };
+  messagesSkipped: { inc(n?: number): void };
 }
+
+type Skip = (m: ConsumedMessage, why: string, err?: unknown) => void;
+type BatchWriter = (batch: ConsumedMessage[]) => Promise<void>;
 
 /**
  * Bus → store. Offsets are committed by the bus only after the store accepted the batch; a store
  * error rejects the handler so the batch is delivered again (writes are idempotent).
+ *
+ * A message that can never be stored must not hold its partition forever (ingest would go on
+ * acknowledging readings that nobody stores): one that does not match the contract, or that the
+ * store refuses for good (a non-retriable error, e.g. an InfluxDB field-type conflict), is logged
+ * with its offset, counted in roadpulse_writer_messages_skipped_total and passed over.
  */
 export async function startWriter(args: { bus: Bus; store: Store; log: Logger; metrics: WriterMetrics }): Promise<Subscription> {
   const log = args.log.child({ component: 'writer' });
   const { store, metrics } = args;
-  return args.bus.consume(
-    { groupId: WRITER_GROUP, topics: [TOPICS.telemetry, TOPICS.deadLetter, TOPICS.status] },
-    async (batch) => {
-      const topic = batch[0]?.topic;
-      try {
-        if (topic === TOPICS.telemetry) {
-          const readings = decode<Reading>(batch, log);
-          await store.writeReadings(readings);
-          metrics.readingsStored.inc(readings.length);
-        } else if (topic === TOPICS.deadLetter) {
-          await store.writeRejections(decode<DeadLetter>(batch, log));
-        } else if (topic === TOPICS.status) {
-          await store.writeSensorStatus(decode<SensorStatus>(batch, log));
-        }
-      } catch (err) {
-        metrics.storeWriteFailures.inc();
-        log.warn({ err, topic, size: batch.length }, 'store write failed; batch will be retried');
-        throw err;
-      }
-    },
-  );
+  const skip: Skip = (m, why, err) => {
+    metrics.messagesSkipped.inc();
+    log.error({ err, topic: m.topic, partition: m.partition, offset: m.offset, why }, 'bus message skipped: it can never be stored');
+  };
+  const writers: Record<string, BatchWriter> = {
+    [TOPICS.telemetry]: batchWriter(readingSchema, skip, async (readings) => {
+      await store.writeReadings(readings);
+      metrics.readingsStored.inc(readings.length);
+    }),
+    [TOPICS.deadLetter]: batchWriter(deadLetterSchema, skip, (entries) => store.writeRejections(entries)),
+    [TOPICS.status]: batchWriter(sensorStatusSchema, skip, (statuses) => store.writeSensorStatus(statuses)),
+  };
+
+  return args.bus.consume({ groupId: WRITER_GROUP, topics: Object.keys(writers) }, async (batch) => {
+    const topic = batch[0]?.topic ?? '';
+    try {
+      await writers[topic]?.(batch);
+    } catch (err) {
+      metrics.storeWriteFailures.inc();
+      log.warn({ err, topic, size: batch.length }, 'store write failed; batch will be retried');
+      throw err;
+    }
+  });
 }
 
-/**
- * Messages on our topics were validated and normalised by ingest (the edge), so they are trusted
- * here; one that is not even JSON is logged and skipped rather than blocking the partition forever.
- */
-function decode<T>(batch: ConsumedMessage[], log: Logger): T[] {
-  const out: T[] = [];
-  for (const m of batch) {
+const refusedForGood = (err: unknown): err is AppError => err instanceof AppError && !err.retriable;
+
+/** Decodes a batch and writes it; when the store refuses it for good, writes one by one to pass over the culprits. */
+function batchWriter<T>(schema: z.ZodType<T>, skip: Skip, write: (items: T[]) => Promise<void>): BatchWriter {
+  return async (batch) => {
+    const decoded = decode(batch, schema, skip);
     try {
-      out.push(JSON.parse(m.value) as T);
+      await write(decoded.map((d) => d.item));
     } catch (err) {
-      log.error({ err, topic: m.topic, offset: m.offset }, 'undecodable bus message skipped');
+      if (!refusedForGood(err)) throw err;
+      for (const { item, message } of decoded) {
+        await write([item]).catch((one: unknown) => {
+          if (!refusedForGood(one)) throw one;
+          skip(message, one.message, one);
+        });
+      }
     }
+  };
+}
+
+/** Checks each message against the contract (the bus is a boundary between processes). */
+function decode<T>(batch: ConsumedMessage[], schema: z.ZodType<T>, skip: Skip): { item: T; message: ConsumedMessage }[] {
+  const out: { item: T; message: ConsumedMessage }[] = [];
+  for (const message of batch) {
+    let json: unknown;
+    try {
+      json = JSON.parse(message.value);
+    } catch (err) {
+      skip(message, 'not JSON', err);
+      continue;
+    }
+    const parsed = schema.safeParse(json);
+    if (parsed.success) out.push({ item: parsed.data, message });
+    else skip(message, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
   }
   return out;
 }

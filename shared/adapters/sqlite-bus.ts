@@ -102,6 +102,7 @@ export class SqliteBus implements Bus {
   private flush(): void {
     this.flushScheduled = false;
     const batch = this.pending;
+    if (batch.length === 0) return; // close() flushed already
     this.pending = [];
     const now = Date.now();
     const touched = new Set<string>();

@@ -42,6 +42,11 @@ export function createMetrics() {
       help: 'Store writes that failed; the batch is retried and its offsets are not committed',
       registers: [registry],
     }),
+    messagesSkipped: new Counter({
+      name: 'roadpulse_writer_messages_skipped_total',
+      help: 'Bus messages the writer passed over because they can never be stored (off-contract, or refused for good by the store)',
+      registers: [registry],
+    }),
     congestionRecords: new Counter({
       name: 'roadpulse_congestion_records_total',
       help: 'Congestion records emitted by the aggregator, by window',

@@ -85,22 +85,25 @@ function measure(segment: RoadSegment, readings: readonly Reading[], weights: Re
 }
 
 /**
- * DESIGN §5: per sensor s, O_s = Σ intervalS and q_s = Σ counts × 3600 / O_s (veh/h, and pcu/h with
- * PCU-weighted counts); the segment flow is Σ over its sensors.
+ * DESIGN §5: per sensor s (one lane), O_s = Σ intervalS and q_s = Σ counts × 3600 / O_s (veh/h, and
+ * pcu/h with PCU-weighted counts); the segment flow is Σ over its sensors. A sensor that reports
+ * several lanes counts as one detector per lane, else its lanes' seconds would add up and divide
+ * its flow by the number of lanes.
  */
 function segmentFlow(readings: readonly Reading[], weights: Readonly<PcuWeights>) {
-  const bySensor = new Map<string, { seconds: number; vehicles: number; pcu: number }>();
+  const byDetector = new Map<string, { seconds: number; vehicles: number; pcu: number }>();
   for (const r of readings) {
-    const s = bySensor.get(r.sensorId) ?? { seconds: 0, vehicles: 0, pcu: 0 };
+    const detector = `${r.sensorId}\n${r.lane ?? ''}`;
+    const s = byDetector.get(detector) ?? { seconds: 0, vehicles: 0, pcu: 0 };
     s.seconds += r.intervalS;
     s.vehicles += vehicleTotal(r.counts);
     s.pcu += pcuTotal(r.counts, weights);
-    bySensor.set(r.sensorId, s);
+    byDetector.set(detector, s);
   }
   let vehicles = 0;
   let vph = 0;
   let pcuph = 0;
-  for (const s of bySensor.values()) {
+  for (const s of byDetector.values()) {
     vehicles += s.vehicles;
     vph += (s.vehicles * 3600) / s.seconds;
     pcuph += (s.pcu * 3600) / s.seconds;

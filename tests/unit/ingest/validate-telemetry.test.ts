@@ -129,9 +129,14 @@ describe('validateTelemetry: schema (DESIGN §3 field rules)', () => {
     expect(onlyRejection(send(reading({ lane: 0 }))).sensorId).toBe('s1');
   });
 
-  it('when the payload is JSON but not an object (null, a number), then it is rejected as schema without a sensorId', () => {
-    expect(onlyRejection(send(null))).toMatchObject({ reason: 'schema', sensorId: null, batchIndex: null });
-    expect(onlyRejection(send(42))).toMatchObject({ reason: 'schema', sensorId: null, batchIndex: null });
+  it('when the payload is JSON but not an object (null, a number), then it is rejected as schema, charged to the publisher', () => {
+    expect(onlyRejection(send(null))).toMatchObject({ reason: 'schema', sensorId: 's1', batchIndex: null });
+    expect(onlyRejection(send(42))).toMatchObject({ reason: 'schema', sensorId: 's1', batchIndex: null });
+  });
+
+  it('when a bad reading names a sensor the publisher may not speak for, then the rejection is charged to the publisher, not to that sensor', () => {
+    expect(onlyRejection(send({ sensorId: 'victim', counts: 'x' }, 'spoofer'))).toMatchObject({ reason: 'schema', sensorId: 'spoofer' });
+    expect(onlyRejection(send([{ sensorId: 'gw1.a', counts: 'x' }], 'gw1'))).toMatchObject({ reason: 'schema', sensorId: 'gw1.a' });
   });
 
   it('when the batch is an empty array, then the whole message is rejected as schema', () => {
@@ -305,7 +310,7 @@ describe('validateTelemetry: batches judged reading by reading', () => {
       { batchIndex: 4, reason: 'unknown_segment', sensorId: 'gw1.d' },
       { batchIndex: 5, reason: 'future_ts', sensorId: 'gw1.e' },
       { batchIndex: 6, reason: 'stale_ts', sensorId: 'gw1.f' },
-      { batchIndex: 7, reason: 'schema', sensorId: null },
+      { batchIndex: 7, reason: 'schema', sensorId: 'gw1' },
     ]);
     expect(result.rejected[0]!.detail).toContain('lane');
     expect(result.rejected[2]!.detail).toContain('nowhere-01');

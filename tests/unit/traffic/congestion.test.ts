@@ -260,3 +260,17 @@ describe('computeCongestion: data quality of a silent segment', () => {
     expect(record).toMatchObject({ status: 'no_data', los: null, sensorsReporting: 0, sensorsKnown: 2, lastReadingAt: '2026-01-01T07:00:00.000Z' });
   });
 });
+
+describe('computeCongestion: one sensor reporting several lanes', () => {
+  it('when a sensor reports lanes 1 and 2 over the same minute, then each lane is its own detector and the flows add up', () => {
+    const segment = { id: 'seg-l', name: 'l', road: 'l', direction: 'northbound', lanes: 2, lengthM: 500, freeFlowKmh: 50,
+      capacityPcuPerHourPerLane: 1000, kind: 'urban' as const, coordinates: [] as [number, number][] };
+    const to = Date.UTC(2026, 0, 1, 8, 0, 0);
+    const lane = (n: number, cars: number): Reading => ({ sensorId: 'multi', segmentId: 'seg-l', ts: to - 60_000, intervalS: 60, lane: n,
+      counts: { ...emptyCounts(), car: cars }, speedKmh: 40, occupancy: 0.1, seq: null });
+    // Lane 1: 10 cars in 60 s → 600 veh/h; lane 2: 20 cars in 60 s → 1200 veh/h; segment 1800 veh/h
+    // (were the lanes one detector: 30 cars in 120 s → 900 veh/h).
+    const record = computeCongestion({ segment, window: '5m', to, readings: [lane(1, 10), lane(2, 20)], sensorsKnown: 1, weights: DEFAULT_PCU_WEIGHTS });
+    expect(record).toMatchObject({ status: 'ok', flowVph: 1800, flowPcuph: 1800, sensorsReporting: 1 });
+  });
+});
