@@ -13,6 +13,7 @@ export interface StorageThread {
 export async function startStorageThread(config: Config, deps: { metrics: Metrics; log: Logger }): Promise<StorageThread> {
   const worker = new Worker(new URL('./storage-worker-entry.mjs', import.meta.url), { workerData: config });
   let stopped: () => void = () => undefined;
+  let stopping = false;
   const done = new Promise<void>((resolve) => (stopped = resolve));
   const ready = new Promise<void>((resolve, reject) => {
     worker.on('message', (m: StorageWorkerMessage) => {
@@ -27,11 +28,20 @@ export async function startStorageThread(config: Config, deps: { metrics: Metric
       deps.log.fatal({ err }, 'storage thread failed');
       reject(err);
     });
-    worker.once('exit', () => stopped());
+    worker.once('exit', (code) => {
+      stopped();
+      // Without this thread nothing is stored while MQTT would go on acknowledging: stop the process
+      // (its supervisor restarts it; the bus file still holds every acknowledged reading).
+      if (!stopping) {
+        deps.log.fatal({ code }, 'storage thread ended unexpectedly; exiting');
+        process.exit(1);
+      }
+    });
   });
   await ready;
   return {
     async stop() {
+      stopping = true;
       worker.postMessage('stop');
       await done;
       await worker.terminate();

@@ -64,7 +64,22 @@ export class SqliteConsumer implements Subscription {
   }
 
   start(): void {
-    this.loop = this.run();
+    this.loop = this.runSafely();
+  }
+
+  /** The loop must never die quietly: a failing read or offset commit (disk full, busy) backs off and retries. */
+  private async runSafely(): Promise<void> {
+    let backoffMs = 100;
+    while (!this.stopping) {
+      try {
+        await this.run();
+        return;
+      } catch (err) {
+        this.args.log.error({ err, groupId: this.args.options.groupId, backoffMs }, 'bus consumer failed; retrying');
+        await this.wait(backoffMs, false);
+        backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
+      }
+    }
   }
 
   notify(topics: Set<string>): void {
