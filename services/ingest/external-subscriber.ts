@@ -7,6 +7,7 @@ const KEEPALIVE_S = 30;
 const SESSION_EXPIRY_S = 24 * 3600;
 /** MQTT 5 Receive Maximum: how many unacknowledged QoS 1 messages the broker may send us. */
 const RECEIVE_MAXIMUM = 1000;
+const START_TIMEOUT_MS = 30_000;
 
 interface PendingAck {
   messageId: number;
@@ -201,6 +202,19 @@ export async function startExternalSubscriber(args: {
     (_, i) =>
       new SharedSubscriberConnection({ ingest: args.ingest, url: new URL(args.url), clientId: `${args.clientIdBase}-${i}`, topics, log }),
   );
-  await Promise.all(members.map((m) => m.ready));
-  return { close: async () => void (await Promise.all(members.map((m) => m.close()))) };
+  const close = async (): Promise<void> => void (await Promise.all(members.map((m) => m.close())));
+  // Each member keeps reconnecting on its own; start-up, though, must not hang on a wrong URL.
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`external MQTT broker ${args.url} not subscribed within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([Promise.all(members.map((m) => m.ready)), timedOut]);
+  } catch (err) {
+    await close();
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+  return { close };
 }

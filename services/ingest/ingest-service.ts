@@ -1,4 +1,5 @@
 import { DEAD_LETTER_PAYLOAD_BYTES, type DeadLetter } from '../../shared/contract/dead-letter.ts';
+import { describeIssues } from '../../shared/contract/describe-issues.ts';
 import { statusPayloadSchema, type SensorStatus } from '../../shared/contract/sensor-status.ts';
 import { MQTT_STATUS, MQTT_TELEMETRY, TOPICS } from '../../shared/contract/topics.ts';
 import type { Logger } from '../../shared/logging/create-logger.ts';
@@ -89,7 +90,7 @@ export class IngestService {
       return;
     }
     if (!parsed.success) {
-      const detail = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+      const detail = describeIssues(parsed.error);
       await this.deadLetter([{ reason: 'schema', detail, sensorId, batchIndex: null }], message, now);
       this.opts.metrics.readingsRejected.inc({ reason: 'schema' });
       return;

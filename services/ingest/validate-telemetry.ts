@@ -1,4 +1,5 @@
 import type { RejectionReason } from '../../shared/contract/dead-letter.ts';
+import { describeIssues } from '../../shared/contract/describe-issues.ts';
 import {
   MAX_BATCH_READINGS,
   MAX_PAYLOAD_BYTES,
@@ -7,7 +8,6 @@ import {
   type Reading,
 } from '../../shared/contract/telemetry.ts';
 import type { RoadNetwork } from '../../shared/network/road-segment.ts';
-import type { z } from 'zod';
 
 export interface Rejection {
   reason: RejectionReason;
@@ -99,11 +99,4 @@ function rejected(sensorId: string, reason: RejectionReason, detail: string): Om
  */
 export function publisherMaySpeakFor(topicId: string, sensorId: string): boolean {
   return sensorId === topicId || sensorId.startsWith(`${topicId}.`);
-}
-
-function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
-    .join('; ');
 }

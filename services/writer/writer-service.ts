@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { deadLetterSchema } from '../../shared/contract/dead-letter.ts';
+import { describeIssues } from '../../shared/contract/describe-issues.ts';
 import { sensorStatusSchema } from '../../shared/contract/sensor-status.ts';
 import { readingSchema } from '../../shared/contract/telemetry.ts';
 import { TOPICS } from '../../shared/contract/topics.ts';
@@ -90,7 +91,7 @@ function decode<T>(batch: ConsumedMessage[], schema: z.ZodType<T>, skip: Skip): 
     }
     const parsed = schema.safeParse(json);
     if (parsed.success) out.push({ item: parsed.data, message });
-    else skip(message, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    else skip(message, describeIssues(parsed.error));
   }
   return out;
 }

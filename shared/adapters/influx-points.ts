@@ -126,8 +126,8 @@ export function rowToCongestion(row: Row): CongestionRecord {
 }
 
 // --- sensor_status -----------------------------------------------------------------------
-// Series = sensor_id, time = at: `last("state")` is the latest state by the sensor's own clock,
-// whatever order the statuses arrive in.
+// Series = sensor_id, time = at (when ingest received the status): `last("state")` is the latest
+// state whatever order the statuses reach the store in.
 
 export function statusPoint(s: SensorStatus): Point {
   return new Point(MEASUREMENT.status)

@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { idSchema } from '../contract/telemetry.ts';
 import { VEHICLE_CLASSES } from '../contract/vehicle-classes.ts';
 import { DEFAULT_PCU_WEIGHTS, type PcuWeights } from '../traffic/pcu.ts';
 
-const idSchemaForEnv = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'only letters, digits, ".", "_" and "-"');
 const port = (def: number) => z.coerce.number().int().min(0).max(65535).default(def);
 const positiveInt = (def: number) => z.coerce.number().int().min(1).default(def);
 
@@ -71,7 +71,7 @@ export const configSchema = z.object({
     .default('embedded')
     .describe('ingest: run the embedded broker, or subscribe to an external one'),
   ROADPULSE_MQTT_URL: z.string().default('mqtt://localhost:1883').describe('external broker URL (external mode)'),
-  ROADPULSE_MQTT_SHARE_GROUP: idSchemaForEnv.default('roadpulse-ingest').describe('MQTT 5 shared-subscription group (external mode)'),
+  ROADPULSE_MQTT_SHARE_GROUP: idSchema.default('roadpulse-ingest').describe('MQTT 5 shared-subscription group (external mode)'),
   ROADPULSE_MQTT_CLIENT_ID: z.string().optional().describe('client id of ingest at the external broker (persistent session); default roadpulse-ingest-<host>-<n>'),
   ROADPULSE_MQTT_CONNECTIONS: positiveInt(4).describe('connections ingest opens to the external broker (each one a member of the shared group)'),
 });
