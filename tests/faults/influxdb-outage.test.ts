@@ -1,17 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadRoadNetwork } from '../../shared/network/load-network.ts';
+import { describe, expect, it } from 'vitest';
 import {
   TelemetryPublisher,
   comparableRow,
   expectedRows,
-  openStack,
-  planTraffic,
   readingsOf,
   servicesScript,
   sleep,
-  type DistributedStack,
-  type ServiceProcess,
 } from '../helpers/distributed.ts';
+import { ingestWriterFixture } from '../helpers/ingest-writer-fixture.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 // Issue 3, faults: InfluxDB stopped for 30 s mid-stream → the writer commits no offset meanwhile
@@ -20,34 +16,20 @@ import { waitFor } from '../helpers/wait.ts';
 const N = 2_000;
 const OUTAGE_MS = 30_000;
 
-let stack: DistributedStack;
-let ingest: ServiceProcess;
-let writer: ServiceProcess;
-
-beforeAll(async () => {
-  stack = await openStack('ix');
-  ingest = await stack.start('ingest');
-  writer = await stack.start('writer');
-});
-
-afterAll(async () => {
-  // Whatever happened above, InfluxDB runs again (a no-op when it is already healthy).
-  await servicesScript('start', 'influxdb');
-  await stack?.close();
-});
+const fx = ingestWriterFixture('ix', 'influxdb');
 
 describe('fault: InfluxDB is down for 30 s', () => {
   it('when InfluxDB stops mid-stream for 30 s, then the writer group commits nothing meanwhile and exactly N readings are stored once it is back', async () => {
-    const prefix = `${stack.runId}-r`;
-    const plan = planTraffic(prefix, { readings: N, segments: loadRoadNetwork().segments.map((s) => s.id), seed: 21 });
+    const prefix = `${fx.stack.runId}-r`;
+    const plan = fx.plan(prefix, N, 21);
     const readings = readingsOf(plan);
-    const publisher = await TelemetryPublisher.open(ingest.mqttUrl, { label: 'ix' });
+    const publisher = await TelemetryPublisher.open(fx.ingest.mqttUrl, { label: 'ix' });
     try {
       // ~40 s of traffic: a quarter before the outage, most during it, the rest after.
       const streaming = publisher.publish(plan, { perSecond: plan.length / 40 });
       const storedBefore = await waitFor(
         async () => {
-          const n = await stack.countReadings(prefix);
+          const n = await fx.stack.countReadings(prefix);
           return n >= N * 0.2 ? n : false;
         },
         { timeoutMs: 60_000, intervalMs: 100, what: 'a fifth of the readings stored' },
@@ -60,17 +42,17 @@ describe('fault: InfluxDB is down for 30 s', () => {
         const downSince = Date.now();
         // The writer sees the store gone (its readiness says so); a batch InfluxDB took just before
         // the stop has been committed by now.
-        await waitFor(async () => (await writer.readyStatus()) === 503, { timeoutMs: 30_000, what: 'writer not ready (store down)' });
+        await waitFor(async () => (await fx.writer.readyStatus()) === 503, { timeoutMs: 30_000, what: 'writer not ready (store down)' });
         await sleep(2_000);
-        const committedAtStart = await stack.committedOffsets();
-        const highAtStart = await stack.highWatermarkTotal();
+        const committedAtStart = await fx.stack.committedOffsets();
+        const highAtStart = await fx.stack.highWatermarkTotal();
         const ackedAtStart = publisher.acked.size;
 
         await sleep(Math.max(0, downSince + OUTAGE_MS - Date.now()));
-        const committedAtEnd = await stack.committedOffsets();
-        const highAtEnd = await stack.highWatermarkTotal();
+        const committedAtEnd = await fx.stack.committedOffsets();
+        const highAtEnd = await fx.stack.highWatermarkTotal();
         const ackedDuringOutage = publisher.acked.size - ackedAtStart;
-        const failures = (await writer.metric('roadpulse_store_write_failures_total')) ?? 0;
+        const failures = (await fx.writer.metric('roadpulse_store_write_failures_total')) ?? 0;
 
         const startMs = await servicesScript('start', 'influxdb');
         influxDown = false;
@@ -90,13 +72,13 @@ describe('fault: InfluxDB is down for 30 s', () => {
         if (influxDown) await servicesScript('start', 'influxdb');
       }
 
-      await writer.waitReady();
+      await fx.writer.waitReady();
       await streaming;
       expect(publisher.acked.size).toBe(N);
-      await stack.waitForReadings(prefix, N);
-      await stack.waitWriterCaughtUp();
-      expect(await stack.countReadings(prefix)).toBe(N);
-      expect((await stack.storedReadings(prefix)).map(comparableRow)).toEqual(expectedRows(readings));
+      await fx.stack.waitForReadings(prefix, N);
+      await fx.stack.waitWriterCaughtUp();
+      expect(await fx.stack.countReadings(prefix)).toBe(N);
+      expect((await fx.stack.storedReadings(prefix)).map(comparableRow)).toEqual(expectedRows(readings));
     } finally {
       await publisher.close();
     }

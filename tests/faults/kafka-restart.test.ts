@@ -1,18 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadRoadNetwork } from '../../shared/network/load-network.ts';
+import { describe, expect, it } from 'vitest';
 import {
   TelemetryPublisher,
   comparableRow,
   expectedRows,
-  openStack,
-  planTraffic,
   readingKey,
   readingsOf,
   servicesScript,
   sleep,
-  type DistributedStack,
-  type ServiceProcess,
 } from '../helpers/distributed.ts';
+import { ingestWriterFixture } from '../helpers/ingest-writer-fixture.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 // Issue 3, faults: the Kafka broker restarted mid-stream → ingest stops acknowledging (or drops the
@@ -21,27 +17,14 @@ import { waitFor } from '../helpers/wait.ts';
 // distinct readings are stored, every acknowledged one among them.
 const N = 2_000;
 
-let stack: DistributedStack;
-let ingest: ServiceProcess;
-let writer: ServiceProcess;
-
-beforeAll(async () => {
-  stack = await openStack('kx');
-  ingest = await stack.start('ingest');
-  writer = await stack.start('writer');
-});
-
-afterAll(async () => {
-  await servicesScript('start', 'kafka');
-  await stack?.close();
-});
+const fx = ingestWriterFixture('kx', 'kafka');
 
 describe('fault: the Kafka broker restarts', () => {
   it('when Kafka is stopped and started mid-stream, then nothing is acknowledged while it is down and exactly N distinct readings are stored, every acknowledged one included', async () => {
-    const prefix = `${stack.runId}-r`;
-    const plan = planTraffic(prefix, { readings: N, segments: loadRoadNetwork().segments.map((s) => s.id), seed: 31 });
+    const prefix = `${fx.stack.runId}-r`;
+    const plan = fx.plan(prefix, N, 31);
     const readings = readingsOf(plan);
-    const publisher = await TelemetryPublisher.open(ingest.mqttUrl, { label: 'kx' });
+    const publisher = await TelemetryPublisher.open(fx.ingest.mqttUrl, { label: 'kx' });
     try {
       // ~20 s of traffic; Kafka goes away after a fifth has been acknowledged.
       const streaming = publisher.publish(plan, { perSecond: plan.length / 20 });
@@ -58,8 +41,8 @@ describe('fault: the Kafka broker restarts', () => {
         // Kafka is gone (its process has exited): from now on nothing may be acknowledged.
         await sleep(10_000);
         const ackedWhileDown = publisher.acked.size - ackedBeforeStop.size;
-        const busFailures = (await ingest.metric('roadpulse_bus_publish_failures_total')) ?? 0;
-        const ingestReady = await ingest.readyStatus();
+        const busFailures = (await fx.ingest.metric('roadpulse_bus_publish_failures_total')) ?? 0;
+        const ingestReady = await fx.ingest.readyStatus();
         const downMs = Date.now() - stoppedAt;
 
         const startMs = await servicesScript('start', 'kafka');
@@ -76,12 +59,12 @@ describe('fault: the Kafka broker restarts', () => {
         if (kafkaDown) await servicesScript('start', 'kafka');
       }
 
-      await Promise.all([ingest.waitReady(), writer.waitReady()]);
+      await Promise.all([fx.ingest.waitReady(), fx.writer.waitReady()]);
       await streaming;
       expect(publisher.acked.size).toBe(N);
-      const stored = await stack.waitForReadings(prefix, N);
-      await stack.waitWriterCaughtUp();
-      const rows = await stack.storedReadings(prefix);
+      const stored = await fx.stack.waitForReadings(prefix, N);
+      await fx.stack.waitWriterCaughtUp();
+      const rows = await fx.stack.storedReadings(prefix);
       const storedKeys = new Set(rows.map((r) => readingKey({ sensorId: String(r.sensor_id), seq: Number(r.seq) })));
       const lost = [...ackedBeforeStop!].filter((k) => !storedKeys.has(k));
       console.info(
@@ -89,7 +72,7 @@ describe('fault: the Kafka broker restarts', () => {
           `stored ${stored}; acknowledged before the stop but missing: ${lost.length}`,
       );
       expect(lost).toEqual([]);
-      expect(await stack.countReadings(prefix)).toBe(N);
+      expect(await fx.stack.countReadings(prefix)).toBe(N);
       expect(rows.map(comparableRow)).toEqual(expectedRows(readings));
     } finally {
       await publisher.close();

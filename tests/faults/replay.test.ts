@@ -1,65 +1,49 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TOPICS } from '../../shared/contract/topics.ts';
-import { loadRoadNetwork } from '../../shared/network/load-network.ts';
 import {
   TelemetryPublisher,
   comparableRow,
   expectedRows,
-  openStack,
-  planTraffic,
   readingsOf,
-  type DistributedStack,
-  type ServiceProcess,
 } from '../helpers/distributed.ts';
+import { ingestWriterFixture } from '../helpers/ingest-writer-fixture.ts';
 
 // Issue 3, faults: a replay of the whole telemetry topic (the writer group reset to the earliest
 // offsets) leaves InfluxDB unchanged — a reading written again overwrites itself (DESIGN §7).
 const N = 2_000;
 
-let stack: DistributedStack;
-let ingest: ServiceProcess;
-let writer: ServiceProcess;
-
-beforeAll(async () => {
-  stack = await openStack('rp');
-  ingest = await stack.start('ingest');
-  writer = await stack.start('writer');
-});
-
-afterAll(async () => {
-  await stack?.close();
-});
+const fx = ingestWriterFixture('rp');
 
 describe('fault: the whole telemetry topic is replayed', () => {
   it('when the writer group is reset to the earliest offsets and the writer restarted, then InfluxDB holds the same N readings with the same values', async () => {
-    const prefix = `${stack.runId}-r`;
-    const plan = planTraffic(prefix, { readings: N, segments: loadRoadNetwork().segments.map((s) => s.id), seed: 41 });
-    const publisher = await TelemetryPublisher.open(ingest.mqttUrl, { label: 'rp' });
+    const prefix = `${fx.stack.runId}-r`;
+    const plan = fx.plan(prefix, N, 41);
+    const publisher = await TelemetryPublisher.open(fx.ingest.mqttUrl, { label: 'rp' });
     try {
       await publisher.publish(plan);
     } finally {
       await publisher.close();
     }
-    await stack.waitForReadings(prefix, N);
-    await stack.waitWriterCaughtUp();
-    const before = await stack.storedReadings(prefix);
+    await fx.stack.waitForReadings(prefix, N);
+    await fx.stack.waitWriterCaughtUp();
+    const before = await fx.stack.storedReadings(prefix);
     expect(before.map(comparableRow)).toEqual(expectedRows(readingsOf(plan)));
-    const totalBefore = await stack.influxql('SELECT count("interval_s") FROM "traffic_reading"');
+    const totalBefore = await fx.stack.influxql('SELECT count("interval_s") FROM "traffic_reading"');
 
-    await writer.stop('SIGTERM');
-    const committedBefore = await stack.committedTotal();
-    await stack.moveWriterGroup('earliest', [TOPICS.telemetry]);
-    const marks = await stack.watermarks();
+    await fx.writer.stop('SIGTERM');
+    const committedBefore = await fx.stack.committedTotal();
+    await fx.stack.moveWriterGroup('earliest', [TOPICS.telemetry]);
+    const marks = await fx.stack.watermarks();
     const topicSize = [...marks.values()].reduce((n, m) => n + m.high - m.low, 0);
-    expect(await stack.committedTotal()).toBe([...marks.values()].reduce((n, m) => n + m.low, 0));
+    expect(await fx.stack.committedTotal()).toBe([...marks.values()].reduce((n, m) => n + m.low, 0));
 
     const replayStart = Date.now();
-    await writer.start();
-    await stack.waitWriterCaughtUp(600_000);
+    await fx.writer.start();
+    await fx.stack.waitWriterCaughtUp(600_000);
     const replayMs = Date.now() - replayStart;
-    const rewritten = (await writer.metric('roadpulse_readings_stored_total')) ?? 0;
-    const after = await stack.storedReadings(prefix);
-    const totalAfter = await stack.influxql('SELECT count("interval_s") FROM "traffic_reading"');
+    const rewritten = (await fx.writer.metric('roadpulse_readings_stored_total')) ?? 0;
+    const after = await fx.stack.storedReadings(prefix);
+    const totalAfter = await fx.stack.influxql('SELECT count("interval_s") FROM "traffic_reading"');
     console.info(
       `[fault replay] writer group moved back from ${committedBefore} to the start of the topic; ` +
         `replayed ${topicSize} messages (all runs' telemetry) in ${replayMs} ms, the writer wrote ${rewritten} readings; ` +
