@@ -5,6 +5,8 @@ import type { Bus } from '../../shared/ports/bus.ts';
 import { congestionAt, type CongestionQueryContext } from '../../shared/queries/congestion-at.ts';
 
 const RETRY_MS = 5_000;
+/** At start, windows that ended while the aggregator was down are closed, at most this many per size. */
+const MAX_CATCH_UP = 60;
 
 /** The counter the aggregator moves; prom-client's Counter fits, and so does a forwarder from a worker thread. */
 export interface AggregatorMetrics {
@@ -74,7 +76,31 @@ export function startAggregator(args: {
     timers.set(window, timer);
   }
 
-  if (args.schedule !== false) for (const window of WINDOW_NAMES) scheduleNext(window);
+  /**
+   * Windows that ended while no aggregator ran: the last record stored for the first segment tells
+   * where it stopped (a store that has none is a fresh deployment: nothing to catch up).
+   */
+  async function catchUp(window: WindowName): Promise<void> {
+    const w = WINDOWS[window];
+    const nextDue = Math.floor((now() - args.graceMs) / w) * w + w;
+    const since = nextDue - MAX_CATCH_UP * w;
+    const probe = args.query.network.segments[0];
+    if (!probe) return;
+    const stored = await args.query.store.congestionHistory(probe.id, window, { from: since, to: nextDue });
+    const last = stored.at(-1);
+    if (!last) return;
+    for (let end = Date.parse(last.to) + w; end < nextDue && !stopped; end += w) await closeWindow(window, end);
+  }
+
+  if (args.schedule !== false) {
+    for (const window of WINDOW_NAMES) {
+      const catching = catchUp(window)
+        .catch((err: unknown) => log.warn({ err, window }, 'catching up missed windows failed'))
+        .finally(() => scheduleNext(window));
+      running.add(catching);
+      void catching.finally(() => running.delete(catching));
+    }
+  }
 
   return {
     closeWindow,
