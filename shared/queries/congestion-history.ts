@@ -29,28 +29,25 @@ export async function congestionHistory(
     if (list) list.push(r);
     else byBucketEnd.set(end, [r]);
   }
-  // Known sensors and the last reading carry forward from before the range, bucket by bucket.
-  const sensorsSeen = new Set<string>();
-  let sensorsBefore = known.get(segment.id)?.sensors ?? 0;
-  let lastReadingBefore = known.get(segment.id)?.lastReadingAt ?? null;
+  // A sensor is known at a bucket end if it reported within sensorKnownMs before it: from the
+  // readings of the range itself, and, while that look-back still reaches before the range, from
+  // the count of sensors seen before it (we do not know which ones; the larger count wins).
+  const rangeStart = firstEnd - b;
+  const before = known.get(segment.id);
+  const lastSeen = new Map<string, number>();
+  let lastReadingBefore = before?.lastReadingAt ?? null;
   const records: CongestionRecord[] = [];
   for (let end = firstEnd; end <= lastEnd; end += b) {
     const inBucket = byBucketEnd.get(end) ?? [];
+    for (const r of inBucket) lastSeen.set(r.sensorId, Math.max(lastSeen.get(r.sensorId) ?? r.ts, r.ts));
+    const since = end - ctx.sensorKnownMs;
+    let inRange = 0;
+    for (const ts of lastSeen.values()) if (ts >= since) inRange++;
+    const sensorsKnown = since < rangeStart ? Math.max(before?.sensors ?? 0, inRange) : inRange;
     records.push(
-      computeCongestion({
-        segment,
-        window: bucket,
-        to: end,
-        readings: inBucket,
-        sensorsKnown: Math.max(sensorsBefore, sensorsSeen.size),
-        lastReadingBefore,
-        weights: ctx.weights,
-      }),
+      computeCongestion({ segment, window: bucket, to: end, readings: inBucket, sensorsKnown, lastReadingBefore, weights: ctx.weights }),
     );
-    for (const r of inBucket) {
-      sensorsSeen.add(r.sensorId);
-      if (lastReadingBefore === null || r.ts > lastReadingBefore) lastReadingBefore = r.ts;
-    }
+    for (const r of inBucket) if (lastReadingBefore === null || r.ts > lastReadingBefore) lastReadingBefore = r.ts;
   }
   return records;
 }
