@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import type { LoadShape } from './load-generator.ts';
 
 export const LOADTEST_HELP = `npm run loadtest -- --url mqtt://HOST:PORT [options]
 
@@ -26,19 +27,13 @@ Publishes readings at a target rate over many MQTT connections and measures the 
 A live progress line goes to stderr. Exit code 1 if a reading was lost or not acknowledged.
 `;
 
-export interface LoadtestCli {
+export interface LoadtestCli extends LoadShape {
   url: string;
   api: string | null;
   apiKey: string | undefined;
   metrics: string | null;
   connections: number;
   sensorsPerConnection: number;
-  rate: number;
-  durationS: number;
-  qos: 0 | 1;
-  batch: number;
-  payloadBytes: number;
-  window: number;
   pid: number | null;
   drainTimeoutS: number;
   out: string | null;

@@ -1,21 +1,15 @@
+import type { LoadShape } from './load-generator.ts';
 import type { Reconciliation } from './sequence-ledger.ts';
 import type { LatencySummary } from './stats.ts';
 
 export interface LoadReport {
   runId: string;
   startedAt: string;
-  target: {
+  target: LoadShape & {
     url: string;
     api: string | null;
     connections: number;
     sensors: number;
-    /** Target readings/s; 0 = as fast as acknowledged. */
-    rate: number;
-    durationS: number;
-    qos: 0 | 1;
-    batch: number;
-    payloadBytes: number;
-    window: number;
   };
   sent: { messages: number; readings: number; meanPayloadBytes: number };
   acked: { messages: number; readings: number; readingsPerS: number };
