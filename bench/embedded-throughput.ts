@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { loadRoadNetwork } from '../shared/network/load-network.ts';
 import { startPipelineProcess } from './lib/pipeline-process.ts';
+import { loadConnections, loadMessage, loadReadingJson } from '../simulators/loadtest/load-payload.ts';
 import { RawPublisher } from '../simulators/loadtest/raw-publisher.ts';
 import { percentile, processCpuMicros } from '../simulators/loadtest/stats.ts';
 
@@ -52,29 +53,22 @@ let acked = 0;
 let sent = 0;
 const storedTimeline: { at: number; stored: number }[] = [];
 
-function payloadFor(conn: number, seqs: number[], sensorIndex: number): Buffer {
-  const readings = [];
+const loadConns = loadConnections('bench', connections, sensorsPerConnection, segments);
+
+/** The next message of connection `conn`: `batch` readings of its sensors in turn, each sensor's ts unique (its own row). */
+function nextMessage(conn: number, seqs: number[], sensorIndex: number): { topic: string; payload: Buffer } {
+  const { sensors, topic } = loadConns[conn]!;
+  const texts: string[] = [];
   for (let i = 0; i < batch; i++) {
     const s = (sensorIndex + i) % sensorsPerConnection;
     const seq = seqs[s]!++;
-    const segment = segments[(conn * sensorsPerConnection + s) % segments.length]!;
-    readings.push({
-      sensorId: `gw${conn}.s${s}`,
-      segmentId: segment.id,
-      ts: baseTs + seq, // unique per sensor, so every reading is its own row
-      intervalS: 60,
-      lane: 1 + (s % segment.lanes),
-      counts: { motorbike: 20 + (seq % 7), car: 5, bus: seq % 2, truck: 1 },
-      speedKmh: 35 + (seq % 10),
-      occupancy: 0.12,
-      seq,
-    });
+    texts.push(loadReadingJson(sensors[s]!, seq, baseTs + seq));
   }
-  return Buffer.from(JSON.stringify(batch === 1 ? readings[0] : readings));
+  return { topic: batch === 1 ? sensors[sensorIndex]!.topic : topic, payload: loadMessage(texts, 0) };
 }
 
 const publishers = await Promise.all(
-  Array.from({ length: connections }, (_, c) => RawPublisher.connect('127.0.0.1', pipeline.mqttPort, `bench-${c}`)),
+  Array.from({ length: connections }, (_, c) => RawPublisher.connect('127.0.0.1', pipeline.mqttPort, loadConns[c]!.gatewayId)),
 );
 const cpuBefore = await processCpuMicros(pipeline.child.pid!);
 const startedAt = nowMs();
@@ -96,11 +90,11 @@ await Promise.all(
           const t = nowMs();
           while (pub.inFlight < windowSize && t < endAt && (perConnIntervalMs === 0 || nextSendAt <= t)) {
             const sentAt = nowMs();
-            const payload = payloadFor(c, seqs, sensorIndex);
+            const { topic, payload } = nextMessage(c, seqs, sensorIndex);
             sensorIndex = (sensorIndex + batch) % sensorsPerConnection;
             sent++;
             nextSendAt += perConnIntervalMs;
-            pub.publish(`traffic/v1/gw${c}/telemetry`, payload, (ackAt) => {
+            pub.publish(topic, payload, (ackAt) => {
               const ackMs = Number(ackAt / 1000n) / 1000;
               ackLatencies.push(ackMs - sentAt);
               acked += batch;

@@ -1,33 +1,52 @@
 import { connect, type Socket } from 'node:net';
 import mqttPacket from 'mqtt-packet';
+import { CONNACK, encodePublish, FrameReader, PUBACK } from './mqtt-frames.ts';
 
 /**
- * A lean MQTT 3.1.1 publisher on a raw socket (mqtt-packet for the framing). mqtt.js costs
- * several times more CPU per message, and on a 2-core machine the load generator competes with
- * the system under test, so the load test uses this to leave the CPU to the pipeline.
- * QoS 1 publishes are matched to their PUBACK by message id; QoS 0 ones are fire-and-forget.
+ * A lean MQTT 3.1.1 publisher on a raw socket. mqtt.js costs several times more CPU per message,
+ * and on a 2-core machine the load generator competes with the system under test, so the load
+ * test uses this to leave the CPU to the pipeline: frames are encoded by hand, everything published
+ * in one turn of the event loop goes out in one socket write, and QoS 1 publishes are matched to
+ * their PUBACK through a table indexed by message id. QoS 0 publishes are fire-and-forget.
  */
 export class RawPublisher {
   private nextId = 1;
-  private readonly pending = new Map<number, (ackAt: bigint) => void>();
-  private connackResolve: (() => void) | null = null;
+  private pendingCount = 0;
+  /** onAck by message id (1..65535). */
+  private readonly pending: (((ackAt: bigint) => void) | undefined)[] = new Array(65536).fill(undefined);
+  private queued: Buffer[] = [];
+  private connackResolve: ((refusal: string | null) => void) | null = null;
   private closedReason: string | null = null;
+  /** When the chunk being read arrived. */
+  private ackAt = 0n;
 
   private constructor(private readonly socket: Socket) {
-    const parser = mqttPacket.parser({ protocolVersion: 4 });
-    parser.on('packet', (packet) => {
-      if (packet.cmd === 'puback' && packet.messageId !== undefined) {
-        const done = this.pending.get(packet.messageId);
-        this.pending.delete(packet.messageId);
-        done?.(process.hrtime.bigint());
-      } else if (packet.cmd === 'connack') {
-        this.connackResolve?.();
+    const reader = new FrameReader((type, body) => this.onFrame(type, body));
+    socket.on('data', (chunk: Buffer) => {
+      this.ackAt = process.hrtime.bigint(); // one clock read per chunk: its PUBACKs arrived together
+      try {
+        reader.push(chunk);
+      } catch (err) {
+        socket.destroy(err as Error);
       }
     });
-    socket.on('data', (chunk) => parser.parse(chunk));
     socket.on('error', (err) => (this.closedReason ??= err.message));
     socket.on('close', () => (this.closedReason ??= 'connection closed'));
     socket.setNoDelay(true);
+  }
+
+  private onFrame(type: number, body: Buffer): void {
+    if (type === PUBACK && body.length >= 2) {
+      const id = (body[0]! << 8) | body[1]!;
+      const done = this.pending[id];
+      if (!done) return; // a PUBACK for nothing in flight: not ours to count
+      this.pending[id] = undefined;
+      this.pendingCount--;
+      done(this.ackAt);
+    } else if (type === CONNACK) {
+      const code = body[1] ?? 255;
+      this.connackResolve?.(code === 0 ? null : `CONNACK refused the connection (return code ${code})`);
+    }
   }
 
   static async connect(host: string, port: number, clientId: string): Promise<RawPublisher> {
@@ -37,17 +56,20 @@ export class RawPublisher {
       socket.once('error', reject);
     });
     const pub = new RawPublisher(socket);
-    const connacked = new Promise<void>((resolve, reject) => {
+    const refusal = await new Promise<string | null>((resolve, reject) => {
       pub.connackResolve = resolve;
       socket.once('close', () => reject(new Error(`${host}:${port} closed the connection before CONNACK`)));
+      socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId, keepalive: 60 }));
     });
-    socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId, keepalive: 60 }));
-    await connacked;
+    if (refusal) {
+      socket.destroy();
+      throw new Error(`${host}:${port}: ${refusal}`);
+    }
     return pub;
   }
 
   get inFlight(): number {
-    return this.pending.size;
+    return this.pendingCount;
   }
 
   /** Null while connected; why the connection ended otherwise (its in-flight messages will never be acknowledged). */
@@ -55,20 +77,36 @@ export class RawPublisher {
     return this.closedReason;
   }
 
-  /** QoS 1 publish; `onAck` gets the hrtime of the PUBACK. */
+  /** QoS 1 publish; `onAck` gets the hrtime of the PUBACK. At most 65535 may be in flight. */
   publish(topic: string, payload: Buffer, onAck: (ackAt: bigint) => void): void {
+    if (this.pendingCount >= 65535) throw new Error('65535 QoS 1 messages already in flight');
+    while (this.pending[this.nextId]) this.nextId = this.nextId === 65535 ? 1 : this.nextId + 1;
     const messageId = this.nextId;
-    this.nextId = this.nextId === 65535 ? 1 : this.nextId + 1;
-    this.pending.set(messageId, onAck);
-    this.socket.write(mqttPacket.generate({ cmd: 'publish', topic, payload, qos: 1, messageId, retain: false, dup: false }));
+    this.nextId = messageId === 65535 ? 1 : messageId + 1;
+    this.pending[messageId] = onAck;
+    this.pendingCount++;
+    this.send(encodePublish(topic, payload, 1, messageId));
   }
 
   /** QoS 0 publish: nothing comes back. */
   publishQos0(topic: string, payload: Buffer): void {
-    this.socket.write(mqttPacket.generate({ cmd: 'publish', topic, payload, qos: 0, retain: false, dup: false }));
+    this.send(encodePublish(topic, payload, 0, 0));
   }
 
   close(): void {
+    this.flush();
     this.socket.end(mqttPacket.generate({ cmd: 'disconnect' }));
+  }
+
+  private send(frame: Buffer): void {
+    if (this.queued.length === 0) queueMicrotask(() => this.flush());
+    this.queued.push(frame);
+  }
+
+  private flush(): void {
+    if (this.queued.length === 0) return;
+    const frames = this.queued;
+    this.queued = [];
+    if (!this.socket.destroyed) this.socket.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames));
   }
 }
