@@ -24,6 +24,8 @@ export interface SqliteBusOptions {
   checkpointsByConsumers?: boolean;
 }
 
+const ANNOUNCE_EVERY_MS = 5;
+
 /** Messages of one publish usually share one headers object: serialise it once. */
 let lastHeaders: BusMessage['headers'];
 let lastHeadersJson: string | null = null;
@@ -58,6 +60,8 @@ export class SqliteBus implements Bus {
   private readonly nextOffset: Database.Statement;
   private readonly advanceOffset: Database.Statement;
   private readonly channel: BroadcastChannel;
+  private readonly unannounced = new Set<string>();
+  private announceTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: SqliteBusOptions) {
     this.log = options.log.child({ component: 'sqlite-bus' });
@@ -127,7 +131,27 @@ export class SqliteBus implements Bus {
     }
     for (const p of batch) p.resolve();
     this.notifyConsumers(touched);
-    this.channel.postMessage([...touched]);
+    this.announce(touched);
+  }
+
+  /**
+   * Tells consumers on other threads which topics grew, at most once per ANNOUNCE_EVERY_MS: a post
+   * per group commit cost the appending thread more than the commit itself at moderate rates.
+   */
+  private announce(topics: Set<string>): void {
+    if (this.closed) return; // the channel is closed; other threads' consumers still poll every second
+    for (const t of topics) this.unannounced.add(t);
+    if (this.announceTimer) return;
+    const post = (): void => {
+      if (this.unannounced.size === 0 || this.closed) {
+        this.announceTimer = null;
+        return;
+      }
+      this.channel.postMessage([...this.unannounced]);
+      this.unannounced.clear();
+      this.announceTimer = setTimeout(post, ANNOUNCE_EVERY_MS);
+    };
+    post();
   }
 
   private insertInto(topic: string): Database.Statement {
@@ -200,6 +224,7 @@ export class SqliteBus implements Bus {
     if (this.closed) return;
     this.closed = true;
     if (this.retentionTimer) clearInterval(this.retentionTimer);
+    if (this.announceTimer) clearTimeout(this.announceTimer);
     this.channel.close();
     if (this.pending.length > 0) this.flush();
     await Promise.all([...this.consumers].map((c) => c.stop()));

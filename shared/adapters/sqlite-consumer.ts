@@ -11,6 +11,12 @@ interface Row {
 }
 
 const MAX_BACKOFF_MS = 30_000;
+/**
+ * After a batch smaller than the maximum, wait this long before reading again so the next batch
+ * is bigger: each batch costs the handler a store transaction and the group an offset commit,
+ * which at a few messages a batch cost more than the messages themselves.
+ */
+const LINGER_MS = 20;
 
 /** One consumer group on the embedded bus: reads from its committed offsets, commits after the handler. */
 export class SqliteConsumer implements Subscription {
@@ -90,6 +96,7 @@ export class SqliteConsumer implements Subscription {
     let backoffMs = 100;
     while (!this.stopping) {
       let delivered = false;
+      let partial = false;
       for (const topic of this.args.options.topics) {
         const from = this.positions.get(topic) ?? 0;
         // Earlier messages may have been removed by retention: start from what is left.
@@ -109,8 +116,10 @@ export class SqliteConsumer implements Subscription {
         this.commit.run(this.args.options.groupId, topic, next);
         this.positions.set(topic, next);
         delivered = true;
+        if (batch.length < this.args.maxBatch) partial = true;
       }
       if (!delivered && !this.stopping) await this.wait(1000, true);
+      else if (partial && !this.stopping) await this.wait(LINGER_MS, false);
     }
   }
 
