@@ -110,7 +110,8 @@ export class SharedSubscriberConnection {
 
   private onPublish(link: Link, packet: IPublishPacket): void {
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-    const handled = this.args.ingest.handle({ topic: packet.topic, payload, clientId: null });
+    // Subscribed to ingest topics only; anything else (null) has nothing to wait for.
+    const handled = this.args.ingest.handle({ topic: packet.topic, payload, clientId: null }) ?? Promise.resolve();
     if (packet.qos === 0 || packet.messageId === undefined) {
       handled.catch((err: unknown) => this.args.log.warn({ err }, 'QoS 0 message lost: the bus did not accept it'));
       return;

@@ -1,12 +1,13 @@
 import { DEAD_LETTER_PAYLOAD_BYTES, type DeadLetter } from '../../shared/contract/dead-letter.ts';
 import { describeIssues } from '../../shared/contract/describe-issues.ts';
 import { statusPayloadSchema, type SensorStatus } from '../../shared/contract/sensor-status.ts';
+import { readingJson } from '../../shared/contract/telemetry.ts';
 import { MQTT_STATUS, MQTT_TELEMETRY, TOPICS } from '../../shared/contract/topics.ts';
 import type { Logger } from '../../shared/logging/create-logger.ts';
 import type { Metrics } from '../../shared/metrics/metrics.ts';
 import type { RoadNetwork } from '../../shared/network/road-segment.ts';
 import type { Bus, BusMessage } from '../../shared/ports/bus.ts';
-import { validateTelemetry, type Rejection } from './validate-telemetry.ts';
+import { validateTelemetry, type Rejection, type ValidationContext } from './validate-telemetry.ts';
 
 export interface IngestOptions {
   bus: Bus;
@@ -33,49 +34,58 @@ export interface IncomingMessage {
 export class IngestService {
   private readonly log: Logger;
   private readonly now: () => number;
+  private readonly validation: ValidationContext;
+  /** Headers of the last message: messages from one client within one millisecond share them (and their serialisation). */
+  private headers: { ingestedAt: string; clientId: string } = { ingestedAt: '', clientId: '' };
+  private headersAt = -1;
 
   constructor(private readonly opts: IngestOptions) {
     this.log = opts.log.child({ component: 'ingest' });
     this.now = opts.now ?? Date.now;
+    this.validation = { network: opts.network, now: 0, maxAgeMs: opts.maxAgeMs, maxFutureMs: opts.maxFutureMs };
   }
 
-  /** True for the topics ingest consumes; other topics are plain broker traffic. */
-  static wants(topic: string): boolean {
-    return MQTT_TELEMETRY.test(topic) || MQTT_STATUS.test(topic);
-  }
-
-  async handle(message: IncomingMessage): Promise<void> {
+  /**
+   * Resolves once everything the message produced is durably on the bus; null when the topic is
+   * not one ingest consumes (plain broker traffic, nothing to wait for).
+   */
+  handle(message: IncomingMessage): Promise<void> | null {
     const telemetry = MQTT_TELEMETRY.exec(message.topic);
     if (telemetry) return this.handleTelemetry(telemetry[1]!, message);
     const status = MQTT_STATUS.exec(message.topic);
     if (status) return this.handleStatus(status[1]!, message);
+    return null;
   }
 
-  private async handleTelemetry(topicSensorId: string, message: IncomingMessage): Promise<void> {
-    const { metrics } = this.opts;
+  /** Not `async`, and one bus publish when nothing is rejected: this runs once per message on the hot path. */
+  private handleTelemetry(topicSensorId: string, message: IncomingMessage): Promise<void> {
+    const { metrics, bus } = this.opts;
     metrics.mqttMessages.inc({ kind: 'telemetry' });
     const now = this.now();
-    const result = validateTelemetry(topicSensorId, message.payload, {
-      network: this.opts.network,
-      now,
-      maxAgeMs: this.opts.maxAgeMs,
-      maxFutureMs: this.opts.maxFutureMs,
-    });
-    const headers = { ingestedAt: String(now), clientId: message.clientId ?? '' };
-    const writes: Promise<void>[] = [];
-    if (result.accepted.length > 0) {
-      const records: BusMessage[] = result.accepted.map((r) => ({ key: r.segmentId, value: JSON.stringify(r), headers }));
-      writes.push(this.opts.bus.publish(TOPICS.telemetry, records));
+    this.validation.now = now;
+    const result = validateTelemetry(topicSensorId, message.payload, this.validation);
+    const clientId = message.clientId ?? '';
+    if (this.headersAt !== now || this.headers.clientId !== clientId) {
+      this.headers = { ingestedAt: String(now), clientId };
+      this.headersAt = now;
     }
-    if (result.rejected.length > 0) writes.push(this.deadLetter(result.rejected, message, now));
-    try {
-      await Promise.all(writes);
-    } catch (err) {
-      metrics.busPublishFailures.inc();
-      throw err;
-    }
-    metrics.readingsAccepted.inc(result.accepted.length);
-    for (const r of result.rejected) metrics.readingsRejected.inc({ reason: r.reason });
+    const headers = this.headers;
+    const records: BusMessage[] = [];
+    for (const r of result.accepted) records.push({ key: r.segmentId, value: readingJson(r), headers });
+    const written =
+      result.rejected.length === 0
+        ? bus.publish(TOPICS.telemetry, records)
+        : Promise.all([bus.publish(TOPICS.telemetry, records), this.deadLetter(result.rejected, message, now)]);
+    return written.then(
+      () => {
+        metrics.readingsAccepted.inc(result.accepted.length);
+        for (const r of result.rejected) metrics.readingsRejected.inc({ reason: r.reason });
+      },
+      (err: unknown) => {
+        metrics.busPublishFailures.inc();
+        throw err;
+      },
+    );
   }
 
   private async handleStatus(sensorId: string, message: IncomingMessage): Promise<void> {

