@@ -4,7 +4,7 @@
  * processes on real Kafka and InfluxDB) and Mosquitto alone with a plain subscriber counting
  * messages (the peer baseline). Prints a table; with --record appends it to bench/RESULTS.md.
  *
- *   npx tsx bench/compare-brokers.ts --seconds 5 --connections 8 --batch 1 [--rate 0] [--record]
+ *   npx tsx bench/compare-brokers.ts --seconds 5 --connections 8 --batch 1 [--rate 0] [--warmup 0] [--record]
  *   --targets embedded,distributed,mosquitto (default all three)
  *
  * Kafka, InfluxDB and Mosquitto come from scripts/services.sh (started if they are not running).
@@ -27,6 +27,7 @@ import { startPipelineProcess } from './lib/pipeline-process.ts';
 const { values: args } = parseArgs({
   options: {
     seconds: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '0' },
     connections: { type: 'string', default: '8' },
     'sensors-per-connection': { type: 'string', default: '50' },
     rate: { type: 'string', default: '0' },
@@ -44,6 +45,7 @@ const shape = {
   sensorsPerConnection: Number(args['sensors-per-connection']),
   rate: Number(args.rate),
   durationS: Number(args.seconds),
+  warmupS: Number(args.warmup),
   qos: (Number(args.qos) === 0 ? 0 : 1) as 0 | 1,
   batch: Number(args.batch),
   payloadBytes: 0,
@@ -131,7 +133,7 @@ const table = [
   `### Broker comparison ${when}`,
   '',
   `Load: ${shape.connections} connections × ${shape.sensorsPerConnection} sensors, QoS ${shape.qos}, ${shape.batch} reading(s)/message, ` +
-    `${shape.rate > 0 ? `${shape.rate} readings/s` : 'max rate'} for ${shape.durationS} s, window ${shape.window}. ` +
+    `${shape.rate > 0 ? `${shape.rate} readings/s` : 'max rate'} for ${shape.durationS} s${shape.warmupS > 0 ? ` after ${shape.warmupS} s of warm-up` : ''}, window ${shape.window}. ` +
     `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} at the end.`,
   '',
   '| target | readings/s acked | PUBACK ms p50 / p99 | visible ms p50 / p99 | lost | not acked | CPU cores | CPU µs/reading |',

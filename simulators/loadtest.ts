@@ -29,10 +29,11 @@ let live: LiveProgress | null = null;
 const progress = new ProgressLine(() => {
   if (!live) return 'loadtest: connecting…';
   const { record: r } = live;
-  const elapsedS = Math.min(live.durationS, (nowMs() - r.startedAt) / 1000);
-  const rate = r.readingsAcked / Math.max(0.001, elapsedS);
+  const sinceStartS = (nowMs() - r.startedAt) / 1000;
+  const elapsedS = Math.min(live.durationS, (nowMs() - r.measureFrom) / 1000);
+  const rate = r.readingsAcked / Math.max(0.001, sinceStartS);
   return [
-    `loadtest ${elapsedS.toFixed(0)}/${live.durationS} s`,
+    elapsedS < 0 ? `loadtest warm-up ${sinceStartS.toFixed(0)}/${cli.warmupS} s` : `loadtest ${elapsedS.toFixed(0)}/${live.durationS} s`,
     `sent ${fmt(r.messagesSent * cli.batch)}`,
     `acked ${fmt(r.readingsAcked)} (${fmt(rate)}/s)`,
     `in flight ${fmt(live.inFlight)}`,

@@ -7,6 +7,11 @@ export interface LoadShape {
   /** Target readings per second over all connections; 0 = as fast as the window allows. */
   rate: number;
   durationS: number;
+  /**
+   * Seconds of the same load before the measured duration: a process just started runs its code
+   * unoptimised at first. Warm-up readings count for loss, not for latency.
+   */
+  warmupS: number;
   qos: 0 | 1;
   /** Readings per message. */
   batch: number;
@@ -18,6 +23,8 @@ export interface LoadShape {
 /** What the generator measured; arrays are in acknowledgement order. */
 export interface LoadRecord {
   startedAt: number;
+  /** End of the warm-up: latencies are recorded for messages sent from here on. */
+  measureFrom: number;
   endedAt: number;
   messagesSent: number;
   messagesAcked: number;
@@ -27,7 +34,7 @@ export interface LoadRecord {
   pubackMs: number[];
   /** How late messages went out against their schedule (open-loop rate only). */
   scheduleLagMs: number[];
-  /** Per acknowledged message: when it was sent and the readings acknowledged up to it. */
+  /** Per acknowledged message (warm-up included): when it was sent and the readings acknowledged up to it. */
   acks: { sentAt: number; cumulative: number }[];
 }
 
@@ -47,10 +54,11 @@ export function generateLoad(
   onTick?: (record: LoadRecord) => void,
 ): Promise<LoadRecord> {
   const record: LoadRecord = {
-    startedAt: nowMs(), endedAt: 0, messagesSent: 0, messagesAcked: 0, readingsAcked: 0, payloadBytes: 0,
+    startedAt: nowMs(), measureFrom: 0, endedAt: 0, messagesSent: 0, messagesAcked: 0, readingsAcked: 0, payloadBytes: 0,
     lastAckAt: 0, pubackMs: [], scheduleLagMs: [], acks: [],
   };
-  const endAt = record.startedAt + shape.durationS * 1000;
+  record.measureFrom = record.startedAt + shape.warmupS * 1000;
+  const endAt = record.measureFrom + shape.durationS * 1000;
   const perConnPerMs = shape.rate > 0 ? shape.rate / shape.batch / connections.length / 1000 : 0;
   const sent = new Array<number>(connections.length).fill(0);
   const nextSensor = new Array<number>(connections.length).fill(0);
@@ -74,7 +82,8 @@ export function generateLoad(
     }
     const payload = loadMessage(texts, shape.payloadBytes);
     const sentAt = nowMs();
-    if (perConnPerMs > 0) record.scheduleLagMs.push(Math.max(0, sentAt - (record.startedAt + sent[c]! / perConnPerMs)));
+    const measured = sentAt >= record.measureFrom;
+    if (perConnPerMs > 0 && measured) record.scheduleLagMs.push(Math.max(0, sentAt - (record.startedAt + sent[c]! / perConnPerMs)));
     sent[c]!++;
     record.messagesSent++;
     record.payloadBytes += payload.length;
@@ -92,7 +101,7 @@ export function generateLoad(
     }
     pub.publish(topic, payload, (ackAt) => {
       const at = Number(ackAt) / 1e6;
-      record.pubackMs.push(at - sentAt);
+      if (measured) record.pubackMs.push(at - sentAt);
       acknowledged(at);
       pump(c);
     });

@@ -15,6 +15,8 @@ Publishes readings at a target rate over many MQTT connections and measures the 
   --sensors-per-connection N  (default 50)
   --rate R                    target readings/s over all connections (default 0 = as fast as acknowledged)
   --duration S                seconds of publishing (default 30)
+  --warmup S                  seconds of the same load first, left out of the latencies but not of
+                              the loss count (default 0; a freshly started pipeline is slow at first)
   --qos 0|1                   (default 1)
   --batch N                   readings per message, 1–500 (default 1)
   --payload-bytes N           pad each message with JSON whitespace to N bytes (default 0 = no padding)
@@ -53,6 +55,7 @@ export function parseLoadtestArgs(argv: string[]): LoadtestCli | 'help' {
       'sensors-per-connection': { type: 'string', default: '50' },
       rate: { type: 'string', default: '0' },
       duration: { type: 'string', default: '30' },
+      warmup: { type: 'string', default: '0' },
       qos: { type: 'string', default: '1' },
       batch: { type: 'string', default: '1' },
       'payload-bytes': { type: 'string', default: '0' },
@@ -72,6 +75,8 @@ export function parseLoadtestArgs(argv: string[]): LoadtestCli | 'help' {
   };
   const duration = Number(v.duration);
   if (!(duration > 0)) throw new Error(`--duration: "${v.duration}" must be a number of seconds > 0`);
+  const warmup = Number(v.warmup);
+  if (!(warmup >= 0)) throw new Error(`--warmup: "${v.warmup}" must be a number of seconds ≥ 0`);
   return {
     url: v.url,
     api: v.api ?? null,
@@ -81,6 +86,7 @@ export function parseLoadtestArgs(argv: string[]): LoadtestCli | 'help' {
     sensorsPerConnection: int('sensors-per-connection', v['sensors-per-connection'], 1),
     rate: int('rate', v.rate, 0),
     durationS: duration,
+    warmupS: warmup,
     qos: int('qos', v.qos, 0, 1) as 0 | 1,
     batch: int('batch', v.batch, 1, 500),
     payloadBytes: int('payload-bytes', v['payload-bytes'], 0, 64 * 1024),

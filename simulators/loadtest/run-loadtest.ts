@@ -81,13 +81,14 @@ export async function runLoadtest(o: LoadtestOptions, observer: DeliveryObserver
       startedAt: new Date(Date.now() - (nowMs() - record.startedAt)).toISOString(),
       target: {
         url: o.url, api: o.api, connections: o.connections, sensors: o.connections * o.sensorsPerConnection,
-        rate: o.rate, durationS: o.durationS, qos: o.qos, batch: o.batch, payloadBytes: o.payloadBytes, window: o.window,
+        rate: o.rate, durationS: o.durationS, warmupS: o.warmupS, qos: o.qos, batch: o.batch, payloadBytes: o.payloadBytes, window: o.window,
       },
       sent: { messages: record.messagesSent, readings: record.messagesSent * o.batch, meanPayloadBytes: Math.round(record.payloadBytes / Math.max(1, record.messagesSent)) },
       acked: { messages: record.messagesAcked, readings: record.readingsAcked, readingsPerS: Math.round(record.readingsAcked / publishS) },
       unackedReadings: ledger.unackedTotal,
       pubackMs: o.qos === 1 ? summariseLatencies(record.pubackMs) : null,
-      queryableMs: observer ? summariseLatencies(queryableLatencies(record.acks, timeline)) : null,
+      // Warm-up acks stay in the list (their readings are in the visible count), only their latencies are left out.
+      queryableMs: observer ? summariseLatencies(queryableLatencies(record.acks, timeline).filter((_, i) => record.acks[i]!.sentAt >= record.measureFrom)) : null,
       scheduleLagMs: o.rate > 0 ? summariseLatencies(record.scheduleLagMs) : null,
       observer: observer ? { label: observer.label, pollMs: observer.pollMs } : null,
       delivery,

@@ -17,7 +17,7 @@ let rp: InProcessPipeline;
 async function loadtest(shape: Partial<LoadtestOptions>, runId: string): Promise<LoadReport> {
   const options: LoadtestOptions = {
     url: rp.mqttUrl, api: rp.baseUrl, runId, connections: 2, sensorsPerConnection: 10, segments,
-    rate: 1000, durationS: 1.5, qos: 1, batch: 1, payloadBytes: 0, window: 64, pid: process.pid, drainTimeoutS: 20,
+    rate: 1000, durationS: 1.5, warmupS: 0, qos: 1, batch: 1, payloadBytes: 0, window: 64, pid: process.pid, drainTimeoutS: 20,
     ...shape,
   };
   return runLoadtest(options, await ApiObserver.open(rp.baseUrl, runId));
@@ -55,5 +55,18 @@ describe('load test against the embedded pipeline', () => {
     expect(report.ok).toBe(true);
     const accepted = sampleValue(await fetchMetrics(rp.baseUrl), 'roadpulse_readings_accepted_total')!;
     expect(accepted - before).toBe(report.acked.readings);
+  });
+
+  it('when a warm-up precedes the run, then its readings count for loss but not for the latencies', async () => {
+    const report = await loadtest({ warmupS: 1, durationS: 1, rate: 1000 }, newRunId(Date.now() + 2));
+    expect(report.target.warmupS).toBe(1);
+    // About 1,000 warm-up readings and 1,000 measured: all of them are checked for loss…
+    expect(report.acked.readings).toBeGreaterThan(1500);
+    expect(report.delivery).toMatchObject({ acked: report.acked.readings, found: report.acked.readings, lost: 0 });
+    // …but only the measured ones have latencies.
+    expect(report.pubackMs?.count).toBeGreaterThan(500);
+    expect(report.pubackMs?.count).toBeLessThan(report.acked.messages - 500);
+    expect(report.queryableMs?.count).toBe(report.pubackMs?.count);
+    expect(markdownReport(report)).toContain('after 1 s of warm-up');
   });
 });
