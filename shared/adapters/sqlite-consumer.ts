@@ -16,7 +16,7 @@ const MAX_BACKOFF_MS = 30_000;
  * is bigger: each batch costs the handler a store transaction and the group an offset commit,
  * which at a few messages a batch cost more than the messages themselves.
  */
-const LINGER_MS = 20;
+const LINGER_MS = 100;
 
 /** One consumer group on the embedded bus: reads from its committed offsets, commits after the handler. */
 export class SqliteConsumer implements Subscription {
