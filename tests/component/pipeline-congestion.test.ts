@@ -192,6 +192,12 @@ describe('congestion from MQTT readings (DESIGN §5)', () => {
       sensorId: 'dup-1', segmentId: 'cmt8-sb-01', lane: 1, ts: at - 60_000, intervalS: 60, counts: { car: 9 }, speedKmh: 45, occupancy: 0.1, seq: 7,
     };
     const storedTotal = async () => sampleValue(await fetchMetrics(rp.baseUrl), 'roadpulse_readings_stored_total') ?? NaN;
+    // Earlier tests' readings may still be on their way to the store (the writer batches): wait until it caught up.
+    const caughtUp = async () => {
+      const metrics = await fetchMetrics(rp.baseUrl);
+      return sampleValue(metrics, 'roadpulse_readings_stored_total') === sampleValue(metrics, 'roadpulse_readings_accepted_total');
+    };
+    await expect.poll(caughtUp, POLL).toBe(true);
     const storedBefore = await storedTotal();
     await publishReadings(rp.mqttUrl, [twice]);
     await publishReadings(rp.mqttUrl, [twice]);
