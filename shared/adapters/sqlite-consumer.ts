@@ -12,8 +12,8 @@ interface Row {
 
 const MAX_BACKOFF_MS = 30_000;
 /**
- * After a batch smaller than the maximum, wait this long before reading again so the next batch
- * is bigger: each batch costs the handler a store transaction and the group an offset commit,
+ * After a round in which no topic filled a whole batch, wait this long before reading again so
+ * the next batch is bigger: each batch costs the handler a store transaction and the group an offset commit,
  * which at a few messages a batch cost more than the messages themselves.
  */
 const LINGER_MS = 100;
@@ -96,7 +96,7 @@ export class SqliteConsumer implements Subscription {
     let backoffMs = 100;
     while (!this.stopping) {
       let delivered = false;
-      let partial = false;
+      let backlog = false; // a topic filled a whole batch: more is waiting, so no linger
       for (const topic of this.args.options.topics) {
         const from = this.positions.get(topic) ?? 0;
         // Earlier messages may have been removed by retention: start from what is left.
@@ -116,10 +116,10 @@ export class SqliteConsumer implements Subscription {
         this.commit.run(this.args.options.groupId, topic, next);
         this.positions.set(topic, next);
         delivered = true;
-        if (batch.length < this.args.maxBatch) partial = true;
+        if (batch.length === this.args.maxBatch) backlog = true;
       }
       if (!delivered && !this.stopping) await this.wait(1000, true);
-      else if (partial && !this.stopping) await this.wait(LINGER_MS, false);
+      else if (!backlog && !this.stopping) await this.wait(LINGER_MS, false);
     }
   }
 
