@@ -50,11 +50,16 @@ export class IngestService {
    * not one ingest consumes (plain broker traffic, nothing to wait for).
    */
   handle(message: IncomingMessage): Promise<void> | null {
-    const telemetry = MQTT_TELEMETRY.exec(message.topic);
-    if (telemetry) return this.handleTelemetry(telemetry[1]!, message);
-    const status = MQTT_STATUS.exec(message.topic);
-    if (status) return this.handleStatus(status[1]!, message);
-    return null;
+    try {
+      const telemetry = MQTT_TELEMETRY.exec(message.topic);
+      if (telemetry) return this.handleTelemetry(telemetry[1]!, message);
+      const status = MQTT_STATUS.exec(message.topic);
+      if (status) return this.handleStatus(status[1]!, message);
+      return null;
+    } catch (err) {
+      // handleTelemetry is not async (hot path): whatever it throws still reaches the caller as a rejection.
+      return Promise.reject(err as Error);
+    }
   }
 
   /** Not `async`, and one bus publish when nothing is rejected: this runs once per message on the hot path. */
@@ -72,11 +77,10 @@ export class IngestService {
     const headers = this.headers;
     const records: BusMessage[] = [];
     for (const r of result.accepted) records.push({ key: r.segmentId, value: readingJson(r), headers });
-    const written =
-      result.rejected.length === 0
-        ? bus.publish(TOPICS.telemetry, records)
-        : Promise.all([bus.publish(TOPICS.telemetry, records), this.deadLetter(result.rejected, message, now)]);
-    return written.then(
+    const writes: Promise<unknown>[] = [];
+    if (records.length > 0) writes.push(bus.publish(TOPICS.telemetry, records));
+    if (result.rejected.length > 0) writes.push(this.deadLetter(result.rejected, message, now));
+    return (writes.length === 1 ? writes[0]! : Promise.all(writes)).then(
       () => {
         metrics.readingsAccepted.inc(result.accepted.length);
         for (const r of result.rejected) metrics.readingsRejected.inc({ reason: r.reason });

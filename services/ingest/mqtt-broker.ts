@@ -24,6 +24,7 @@ export async function startMqttBroker(args: { ingest: IngestService; host: strin
   // Hand-offs not yet resolved, so close() can wait for them (a counter: a Set and a finally() per message cost more).
   let inFlight = 0;
   let drained: (() => void) | null = null;
+  let allDrained: Promise<void> | null = null;
   const settled = (): void => {
     if (--inFlight === 0) drained?.();
   };
@@ -63,7 +64,7 @@ export async function startMqttBroker(args: { ingest: IngestService; host: strin
       const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       await serverClosed;
-      if (inFlight > 0) await new Promise<void>((resolve) => (drained = resolve));
+      if (inFlight > 0) await (allDrained ??= new Promise<void>((resolve) => (drained = resolve)));
     },
   };
 }
