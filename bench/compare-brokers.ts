@@ -38,6 +38,12 @@ const { values: args } = parseArgs({
     targets: { type: 'string', default: 'embedded,distributed,mosquitto' },
   },
 });
+for (const [name, value] of Object.entries(args)) {
+  if (typeof value === 'string' && name !== 'targets' && !(Number(value) >= 0)) {
+    process.stderr.write(`--${name}: "${value}" must be a number ≥ 0\n`);
+    process.exit(2);
+  }
+}
 const SERVICES = join(import.meta.dirname, '..', 'scripts', 'services.sh');
 const segments = loadRoadNetwork().segments;
 const shape = {

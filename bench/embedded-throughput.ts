@@ -68,7 +68,7 @@ function nextMessage(conn: number, seqs: number[], sensorIndex: number): { topic
 }
 
 const publishers = await Promise.all(
-  Array.from({ length: connections }, (_, c) => RawPublisher.connect('127.0.0.1', pipeline.mqttPort, loadConns[c]!.gatewayId)),
+  Array.from({ length: connections }, (_, c) => RawPublisher.connect('127.0.0.1', pipeline.mqttPort, loadConns[c]!.gatewayId, windowSize)),
 );
 const cpuBefore = await processCpuMicros(pipeline.child.pid!);
 const startedAt = nowMs();
@@ -104,6 +104,7 @@ await Promise.all(
               else if (pub.inFlight === 0) resolve();
             });
           }
+          pub.flush(); // now, not after every other connection's burst: that time is not the pipeline's
           if (t >= endAt && pub.inFlight === 0) resolve();
           else if (perConnIntervalMs > 0 && t < endAt) setTimeout(pump, Math.max(0, nextSendAt - t));
         };

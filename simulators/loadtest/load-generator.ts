@@ -25,6 +25,8 @@ export interface LoadRecord {
   startedAt: number;
   /** End of the warm-up: latencies are recorded for messages sent from here on. */
   measureFrom: number;
+  /** Readings acknowledged during the warm-up (by the first tick after it). */
+  warmupReadingsAcked: number;
   endedAt: number;
   messagesSent: number;
   messagesAcked: number;
@@ -54,7 +56,7 @@ export function generateLoad(
   onTick?: (record: LoadRecord) => void,
 ): Promise<LoadRecord> {
   const record: LoadRecord = {
-    startedAt: nowMs(), measureFrom: 0, endedAt: 0, messagesSent: 0, messagesAcked: 0, readingsAcked: 0, payloadBytes: 0,
+    startedAt: nowMs(), measureFrom: 0, warmupReadingsAcked: 0, endedAt: 0, messagesSent: 0, messagesAcked: 0, readingsAcked: 0, payloadBytes: 0,
     lastAckAt: 0, pubackMs: [], scheduleLagMs: [], acks: [],
   };
   record.measureFrom = record.startedAt + shape.warmupS * 1000;
@@ -112,10 +114,12 @@ export function generateLoad(
     if (t >= endAt || publishers[c]!.closed) return;
     let allowed = perConnPerMs > 0 ? Math.floor((t - record.startedAt) * perConnPerMs) + 1 - sent[c]! : shape.window;
     while (allowed-- > 0 && (shape.qos === 0 || publishers[c]!.inFlight < shape.window)) sendOne(c);
+    publishers[c]!.flush(); // now, not after every other connection's burst: that time is not the pipeline's
   };
 
   return new Promise((resolve) => {
     let lastTick = record.startedAt;
+    let warmingUp = shape.warmupS > 0;
     const timer = setInterval(() => {
       const t = nowMs();
       if (t >= endAt) {
@@ -123,6 +127,10 @@ export function generateLoad(
         record.endedAt = t;
         resolve(record);
         return;
+      }
+      if (warmingUp && t >= record.measureFrom) {
+        warmingUp = false;
+        record.warmupReadingsAcked = record.readingsAcked;
       }
       for (let c = 0; c < connections.length; c++) pump(c);
       if (onTick && t - lastTick >= 1000) {

@@ -12,15 +12,22 @@ import { CONNACK, encodePublish, FrameReader, PUBACK } from './mqtt-frames.ts';
 export class RawPublisher {
   private nextId = 1;
   private pendingCount = 0;
-  /** onAck by message id (1..65535). */
-  private readonly pending: (((ackAt: bigint) => void) | undefined)[] = new Array(65536).fill(undefined);
+  /**
+   * onAck by message id. Ids cycle through 1..pending.length − 1: a table sized to the window
+   * rather than to all 65535 ids (512 KiB each), since a load test may open thousands of connections.
+   */
+  private readonly pending: (((ackAt: bigint) => void) | undefined)[];
   private queued: Buffer[] = [];
   private connackResolve: ((refusal: string | null) => void) | null = null;
   private closedReason: string | null = null;
   /** When the chunk being read arrived. */
   private ackAt = 0n;
 
-  private constructor(private readonly socket: Socket) {
+  private constructor(
+    private readonly socket: Socket,
+    maxInFlight: number,
+  ) {
+    this.pending = new Array<undefined>(Math.min(65536, 2 ** Math.ceil(Math.log2(maxInFlight + 1)))).fill(undefined);
     const reader = new FrameReader((type, body) => this.onFrame(type, body));
     socket.on('data', (chunk: Buffer) => {
       this.ackAt = process.hrtime.bigint(); // one clock read per chunk: its PUBACKs arrived together
@@ -38,7 +45,7 @@ export class RawPublisher {
   private onFrame(type: number, body: Buffer): void {
     if (type === PUBACK && body.length >= 2) {
       const id = (body[0]! << 8) | body[1]!;
-      const done = this.pending[id];
+      const done = id < this.pending.length ? this.pending[id] : undefined;
       if (!done) return; // a PUBACK for nothing in flight: not ours to count
       this.pending[id] = undefined;
       this.pendingCount--;
@@ -49,17 +56,19 @@ export class RawPublisher {
     }
   }
 
-  static async connect(host: string, port: number, clientId: string): Promise<RawPublisher> {
+  /** `maxInFlight`: the most QoS 1 publishes that will await their PUBACK at once (the window). */
+  static async connect(host: string, port: number, clientId: string, maxInFlight = 65535): Promise<RawPublisher> {
     const socket = connect({ host, port });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);
       socket.once('error', reject);
     });
-    const pub = new RawPublisher(socket);
+    const pub = new RawPublisher(socket, maxInFlight);
     const refusal = await new Promise<string | null>((resolve, reject) => {
       pub.connackResolve = resolve;
       socket.once('close', () => reject(new Error(`${host}:${port} closed the connection before CONNACK`)));
-      socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId, keepalive: 60 }));
+      // keepalive 0: no PINGREQs to send, and no broker drops a connection idle between slow paced messages.
+      socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId, keepalive: 0 }));
     });
     if (refusal) {
       socket.destroy();
@@ -77,12 +86,13 @@ export class RawPublisher {
     return this.closedReason;
   }
 
-  /** QoS 1 publish; `onAck` gets the hrtime of the PUBACK. At most 65535 may be in flight. */
+  /** QoS 1 publish; `onAck` gets the hrtime of the PUBACK. At most `maxInFlight` may await theirs. */
   publish(topic: string, payload: Buffer, onAck: (ackAt: bigint) => void): void {
-    if (this.pendingCount >= 65535) throw new Error('65535 QoS 1 messages already in flight');
-    while (this.pending[this.nextId]) this.nextId = this.nextId === 65535 ? 1 : this.nextId + 1;
+    const lastId = this.pending.length - 1;
+    if (this.pendingCount >= lastId) throw new Error(`${lastId} QoS 1 messages already in flight`);
+    while (this.pending[this.nextId]) this.nextId = this.nextId === lastId ? 1 : this.nextId + 1;
     const messageId = this.nextId;
-    this.nextId = messageId === 65535 ? 1 : messageId + 1;
+    this.nextId = messageId === lastId ? 1 : messageId + 1;
     this.pending[messageId] = onAck;
     this.pendingCount++;
     this.send(encodePublish(topic, payload, 1, messageId));
@@ -103,7 +113,8 @@ export class RawPublisher {
     this.queued.push(frame);
   }
 
-  private flush(): void {
+  /** Writes what was published since the last write (otherwise done at the end of the current job). */
+  flush(): void {
     if (this.queued.length === 0) return;
     const frames = this.queued;
     this.queued = [];

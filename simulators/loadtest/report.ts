@@ -34,7 +34,7 @@ export function markdownReport(r: LoadReport): string {
   const t = r.target;
   const rows: [string, string][] = [
     ['target', `${t.url}${t.api ? ` + ${t.api}` : ''}`],
-    ['load', `${t.connections} connections, ${n(t.sensors)} sensors, QoS ${t.qos}, ${t.batch} reading(s)/message, ${t.rate > 0 ? `${n(t.rate)} readings/s` : 'max rate'}, ${t.durationS} s${t.warmupS > 0 ? ` after ${t.warmupS} s of warm-up (not in the latencies)` : ''}`],
+    ['load', `${t.connections} connections, ${n(t.sensors)} sensors, QoS ${t.qos}, ${t.batch} reading(s)/message, ${t.rate > 0 ? `${n(t.rate)} readings/s` : 'max rate'}, ${t.durationS} s${t.warmupS > 0 ? ` after ${t.warmupS} s of warm-up (left out of rate, CPU and latencies)` : ''}`],
     ['payload', `${n(r.sent.meanPayloadBytes)} bytes/message (mean)`],
     ['sent', `${n(r.sent.messages)} messages, ${n(r.sent.readings)} readings`],
     ['acknowledged', `${n(r.acked.readings)} readings, **${n(r.acked.readingsPerS)} readings/s**`],

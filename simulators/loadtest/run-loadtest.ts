@@ -40,7 +40,7 @@ export function brokerAddress(url: string): { host: string; port: number } {
 export async function runLoadtest(o: LoadtestOptions, observer: DeliveryObserver | null, onProgress?: (p: LiveProgress) => void): Promise<LoadReport> {
   const { host, port } = brokerAddress(o.url);
   const connections = loadConnections(o.runId, o.connections, o.sensorsPerConnection, o.segments);
-  const publishers = await Promise.all(connections.map((c) => RawPublisher.connect(host, port, c.gatewayId)));
+  const publishers = await Promise.all(connections.map((c) => RawPublisher.connect(host, port, c.gatewayId, o.window)));
   const ledger = new SequenceLedger();
   const timeline: { at: number; visible: number }[] = [];
   let polling = false;
@@ -61,6 +61,8 @@ export async function runLoadtest(o: LoadtestOptions, observer: DeliveryObserver
 
   try {
     const cpuBefore = await cpu();
+    // Throughput and CPU, like the latencies, cover the measured duration only.
+    const cpuAtMeasure = o.warmupS > 0 ? sleep(o.warmupS * 1000).then(cpu) : Promise.resolve(cpuBefore);
     const record = await generateLoad(publishers, connections, o, ledger, (r) =>
       onProgress?.({ elapsedS: (nowMs() - r.startedAt) / 1000, durationS: o.durationS, record: r, inFlight: inFlight(), visible: timeline.at(-1)?.visible ?? null }),
     );
@@ -73,8 +75,10 @@ export async function runLoadtest(o: LoadtestOptions, observer: DeliveryObserver
     if (poller) clearInterval(poller);
     await poll();
     const cpuDrained = await cpu();
+    const cpuMeasureStart = await cpuAtMeasure;
     const delivery = observer ? await observer.reconcile(ledger) : null;
-    const publishS = Math.max(0.001, ((record.lastAckAt || record.endedAt) - record.startedAt) / 1000);
+    const publishS = Math.max(0.001, ((record.lastAckAt || record.endedAt) - record.measureFrom) / 1000);
+    const measuredReadings = record.readingsAcked - record.warmupReadingsAcked;
 
     return {
       runId: o.runId,
@@ -84,7 +88,7 @@ export async function runLoadtest(o: LoadtestOptions, observer: DeliveryObserver
         rate: o.rate, durationS: o.durationS, warmupS: o.warmupS, qos: o.qos, batch: o.batch, payloadBytes: o.payloadBytes, window: o.window,
       },
       sent: { messages: record.messagesSent, readings: record.messagesSent * o.batch, meanPayloadBytes: Math.round(record.payloadBytes / Math.max(1, record.messagesSent)) },
-      acked: { messages: record.messagesAcked, readings: record.readingsAcked, readingsPerS: Math.round(record.readingsAcked / publishS) },
+      acked: { messages: record.messagesAcked, readings: record.readingsAcked, readingsPerS: Math.round(measuredReadings / publishS) },
       unackedReadings: ledger.unackedTotal,
       pubackMs: o.qos === 1 ? summariseLatencies(record.pubackMs) : null,
       // Warm-up acks stay in the list (their readings are in the visible count), only their latencies are left out.
@@ -92,10 +96,10 @@ export async function runLoadtest(o: LoadtestOptions, observer: DeliveryObserver
       scheduleLagMs: o.rate > 0 ? summariseLatencies(record.scheduleLagMs) : null,
       observer: observer ? { label: observer.label, pollMs: observer.pollMs } : null,
       delivery,
-      cpu: cpuBefore === null || cpuPublished === null || cpuDrained === null ? null : {
+      cpu: cpuMeasureStart === null || cpuPublished === null || cpuDrained === null ? null : {
         pid: o.pid!,
-        coresWhilePublishing: round((cpuPublished - cpuBefore) / 1e6 / publishS, 2),
-        microsPerReading: round((cpuDrained - cpuBefore) / Math.max(1, record.readingsAcked), 1),
+        coresWhilePublishing: round((cpuPublished - cpuMeasureStart) / 1e6 / publishS, 2),
+        microsPerReading: round((cpuDrained - cpuMeasureStart) / Math.max(1, measuredReadings), 1),
       },
       ok: ledger.unackedTotal === 0 && (delivery?.lost ?? 0) === 0,
     };
