@@ -7,6 +7,7 @@ import { AppError } from '../errors/app-error.ts';
 import type { Logger } from '../logging/create-logger.ts';
 import type { SegmentActivity, SensorSummary, Store, TimeRange } from '../ports/store.ts';
 import { SensorSummaries } from './sensor-summaries.ts';
+import { detectorTotalsOf, type DetectorTotals } from '../traffic/detector-totals.ts';
 import type { PcuWeights } from '../traffic/pcu.ts';
 import { InfluxHttp, type InfluxConnectionOptions, type InfluxSeries, type Precision } from './influx-http.ts';
 import {
@@ -82,6 +83,14 @@ export class InfluxStore implements Store {
       ),
     );
     return results.flatMap((series) => rows(series).map(rowToReading));
+  }
+
+  /**
+   * Summed here from the raw readings: InfluxQL's SUM takes one field, not the n / v of the
+   * harmonic mean. (So a window's readings still pass through memory in this deployment.)
+   */
+  async detectorTotals(range: TimeRange, segmentIds: readonly string[]): Promise<DetectorTotals[]> {
+    return detectorTotalsOf(await this.readings(range, segmentIds), range);
   }
 
   async segmentActivity(range: TimeRange, segmentIds: readonly string[]): Promise<Map<string, SegmentActivity>> {

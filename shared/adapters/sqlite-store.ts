@@ -8,6 +8,8 @@ import type { SensorStatus } from '../contract/sensor-status.ts';
 import type { Reading } from '../contract/telemetry.ts';
 import { VEHICLE_CLASSES } from '../contract/vehicle-classes.ts';
 import type { SegmentActivity, SensorSummary, Store, TimeRange } from '../ports/store.ts';
+import type { DetectorTotals } from '../traffic/detector-totals.ts';
+import { MIN_SPEED_KMH } from '../traffic/speed.ts';
 import { SensorSummaries } from './sensor-summaries.ts';
 
 interface ReadingRow {
@@ -147,6 +149,12 @@ export class SqliteStore implements Store {
     return segmentIds.flatMap((id) => (query.all(id, range.from, range.to) as ReadingRow[]).map(toReading));
   }
 
+  /** DetectorTotals summed by SQLite along the primary key: no reading becomes a JS object. */
+  async detectorTotals(range: TimeRange, segmentIds: readonly string[]): Promise<DetectorTotals[]> {
+    const query = this.db.prepare(DETECTOR_TOTALS_SQL);
+    return segmentIds.flatMap((id) => (query.all(id, range.from, range.to) as DetectorTotalsRow[]).map(toDetectorTotals));
+  }
+
   async segmentActivity(range: TimeRange, segmentIds: readonly string[]): Promise<Map<string, SegmentActivity>> {
     const query = this.db.prepare(
       'SELECT COUNT(DISTINCT sensor_id) AS sensors, MAX(ts) AS last FROM readings WHERE segment_id = ? AND ts >= ? AND ts < ?',
@@ -197,6 +205,45 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
+}
+
+const VEHICLES_SQL = COUNT_COLUMNS.join(' + ');
+const WITH_SPEED_SQL = `speed_kmh IS NOT NULL AND (${VEHICLES_SQL}) > 0`;
+// The sums of DetectorTotals, per detector of one segment (lane 0 = none, as stored).
+const DETECTOR_TOTALS_SQL = `
+  SELECT segment_id, sensor_id, lane, SUM(interval_s) AS seconds,
+    ${COUNT_COLUMNS.map((c) => `SUM(${c}) AS ${c}`).join(', ')},
+    TOTAL(CASE WHEN ${WITH_SPEED_SQL} THEN ${VEHICLES_SQL} END) AS speed_vehicles,
+    TOTAL(CASE WHEN ${WITH_SPEED_SQL} THEN (${VEHICLES_SQL}) / MAX(speed_kmh, ${MIN_SPEED_KMH.toFixed(1)}) END) AS speed_hours,
+    TOTAL(CASE WHEN occupancy IS NOT NULL THEN interval_s END) AS occupancy_seconds,
+    TOTAL(occupancy * interval_s) AS occupancy_weighted,
+    MAX(ts) AS last_ts
+  FROM readings WHERE segment_id = ? AND ts >= ? AND ts < ? GROUP BY sensor_id, lane`;
+
+type DetectorTotalsRow = Omit<ReadingRow, 'ts' | 'interval_s' | 'speed_kmh' | 'occupancy' | 'seq'> & {
+  seconds: number;
+  speed_vehicles: number;
+  speed_hours: number;
+  occupancy_seconds: number;
+  occupancy_weighted: number;
+  last_ts: number;
+};
+
+function toDetectorTotals(r: DetectorTotalsRow): DetectorTotals {
+  return {
+    segmentId: r.segment_id,
+    sensorId: r.sensor_id,
+    lane: r.lane === 0 ? null : r.lane,
+    seconds: r.seconds,
+    counts: {
+      motorbike: r.count_motorbike, car: r.count_car, bus: r.count_bus, truck: r.count_truck, bicycle: r.count_bicycle, other: r.count_other,
+    },
+    speedVehicles: r.speed_vehicles,
+    speedHours: r.speed_hours,
+    occupancySeconds: r.occupancy_seconds,
+    occupancyWeighted: r.occupancy_weighted,
+    lastTs: r.last_ts,
+  };
 }
 
 function toReading(r: ReadingRow): Reading {

@@ -2,6 +2,7 @@ import type { CongestionRecord, WindowName } from '../contract/congestion-record
 import type { DeadLetter } from '../contract/dead-letter.ts';
 import type { SensorStatus } from '../contract/sensor-status.ts';
 import type { Reading } from '../contract/telemetry.ts';
+import type { DetectorTotals } from '../traffic/detector-totals.ts';
 
 /**
  * The Store port (DESIGN §1, §7). Adapters: sqlite-store (embedded) and influx-store (distributed).
@@ -40,6 +41,11 @@ export interface Store {
 
   /** Readings of these segments with ts in range. */
   readings(range: TimeRange, segmentIds: readonly string[]): Promise<Reading[]>;
+  /**
+   * The same readings summed per detector (segment, sensor, lane): what a congestion record is
+   * computed from, without holding the readings (equal to detectorTotalsOf(readings, range)).
+   */
+  detectorTotals(range: TimeRange, segmentIds: readonly string[]): Promise<DetectorTotals[]>;
   /** Per asked segment: distinct sensors with a reading in range, and the time of the latest one. */
   segmentActivity(range: TimeRange, segmentIds: readonly string[]): Promise<Map<string, SegmentActivity>>;
   /** Stored congestion records of one segment and window whose `to` lies in range, oldest first. */

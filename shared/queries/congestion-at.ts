@@ -14,7 +14,8 @@ export interface CongestionQueryContext {
 
 /**
  * The congestion records of some segments (default: all) for the window [to − W, to), computed
- * from the stored readings — the one way both the aggregator and the API derive congestion.
+ * from the stored readings summed per detector by the store — the one way both the aggregator and
+ * the API derive congestion.
  */
 export async function congestionAt(
   ctx: CongestionQueryContext,
@@ -24,15 +25,15 @@ export async function congestionAt(
 ): Promise<CongestionRecord[]> {
   const from = to - WINDOWS[window];
   const ids = segments.map((s) => s.id);
-  const [readings, known] = await Promise.all([
-    ctx.store.readings({ from, to }, ids),
+  const [detectors, known] = await Promise.all([
+    ctx.store.detectorTotals({ from, to }, ids),
     ctx.store.segmentActivity({ from: to - ctx.sensorKnownMs, to }, ids),
   ]);
-  const bySegment = new Map<string, typeof readings>();
-  for (const r of readings) {
-    const list = bySegment.get(r.segmentId);
-    if (list) list.push(r);
-    else bySegment.set(r.segmentId, [r]);
+  const bySegment = new Map<string, typeof detectors>();
+  for (const d of detectors) {
+    const list = bySegment.get(d.segmentId);
+    if (list) list.push(d);
+    else bySegment.set(d.segmentId, [d]);
   }
   return segments.map((segment) => {
     const activity = known.get(segment.id);
@@ -40,7 +41,7 @@ export async function congestionAt(
       segment,
       window,
       to,
-      readings: bySegment.get(segment.id) ?? [],
+      detectors: bySegment.get(segment.id) ?? [],
       sensorsKnown: activity?.sensors ?? 0,
       lastReadingBefore: activity?.lastReadingAt ?? null,
       weights: ctx.weights,

@@ -2,6 +2,7 @@ import { WINDOWS, type CongestionRecord, type WindowName } from '../contract/con
 import type { Reading } from '../contract/telemetry.ts';
 import type { RoadSegment } from '../network/road-segment.ts';
 import { computeCongestion } from '../traffic/congestion.ts';
+import { detectorTotalsOf } from '../traffic/detector-totals.ts';
 import type { CongestionQueryContext } from './congestion-at.ts';
 
 /**
@@ -45,7 +46,9 @@ export async function congestionHistory(
     for (const ts of lastSeen.values()) if (ts >= since) inRange++;
     const sensorsKnown = since < rangeStart ? Math.max(before?.sensors ?? 0, inRange) : inRange;
     records.push(
-      computeCongestion({ segment, window: bucket, to: end, readings: inBucket, sensorsKnown, lastReadingBefore, weights: ctx.weights }),
+      computeCongestion({
+        segment, window: bucket, to: end, detectors: detectorTotalsOf(inBucket, { from: end - b, to: end }), sensorsKnown, lastReadingBefore, weights: ctx.weights,
+      }),
     );
     for (const r of inBucket) if (lastReadingBefore === null || r.ts > lastReadingBefore) lastReadingBefore = r.ts;
   }

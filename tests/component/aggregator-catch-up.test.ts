@@ -26,7 +26,7 @@ describe('aggregator: windows that ended while it was down', () => {
     const network = loadRoadNetwork();
     const probe = network.segments[0]!;
     const T = Math.floor(Date.now() / MIN) * MIN; // "now", on a minute boundary
-    const old = computeCongestion({ segment: probe, window: '1m', to: T - 5 * MIN, readings: [], sensorsKnown: 0, weights: DEFAULT_PCU_WEIGHTS });
+    const old = computeCongestion({ segment: probe, window: '1m', to: T - 5 * MIN, detectors: [], sensorsKnown: 0, weights: DEFAULT_PCU_WEIGHTS });
     await store.writeCongestion([old]);
 
     const aggregator = startAggregator({

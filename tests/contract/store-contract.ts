@@ -5,6 +5,7 @@ import type { DeadLetter } from '../../shared/contract/dead-letter.ts';
 import type { SensorStatus } from '../../shared/contract/sensor-status.ts';
 import type { Reading } from '../../shared/contract/telemetry.ts';
 import type { SensorSummary, Store } from '../../shared/ports/store.ts';
+import { detectorTotalsOf, type DetectorTotals } from '../../shared/traffic/detector-totals.ts';
 
 /**
  * The Store port (shared/ports/store.ts, DESIGN §7) as one suite that every adapter passes — the
@@ -105,6 +106,46 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         await store.writeReadings(rs);
 
         expect(sorted(await store.readings({ from: T0, to: T0 + MIN }, [`seg-${id}`]))).toEqual(sorted(rs));
+      });
+    });
+
+    describe('detectorTotals', () => {
+      it('when a segment has readings of several sensors and lanes, some without speed or occupancy, then its totals are those of the readings, per detector', async () => {
+        const id = uniqueId();
+        const seg = `seg-${id}`;
+        const rs = [
+          reading({ sensorId: `s-${id}-a`, segmentId: seg, ts: T0 + 1_000, lane: 1, speedKmh: 42.5, occupancy: 0.2, intervalS: 60 }),
+          reading({ sensorId: `s-${id}-a`, segmentId: seg, ts: T0 + 61_000, lane: 1, speedKmh: 0.4, occupancy: null, intervalS: 30 }), // floor 1 km/h
+          reading({ sensorId: `s-${id}-a`, segmentId: seg, ts: T0 + 2_000, lane: 2, speedKmh: null, occupancy: 0.05 }),
+          reading({ sensorId: `s-${id}-b`, segmentId: seg, ts: T0 + 3_000, lane: null, speedKmh: 30,
+            counts: { motorbike: 0, car: 0, bus: 0, truck: 0, bicycle: 0, other: 0 } }), // no vehicles: no speed term
+          reading({ sensorId: `s-${id}-b`, segmentId: seg, ts: T0 + 4 * MIN, lane: null, speedKmh: 55, occupancy: 0.5 }),
+          reading({ sensorId: `s-${id}-b`, segmentId: seg, ts: T0 + 5 * MIN, lane: null }), // at `to`: outside
+          reading({ sensorId: `s-${id}-c`, segmentId: `${seg}-other`, ts: T0 + 1_000 }), // another segment
+        ];
+        await store.writeReadings(rs);
+        const range = { from: T0, to: T0 + 5 * MIN };
+
+        const got = await store.detectorTotals(range, [seg]);
+
+        const want = detectorTotalsOf(rs.filter((r) => r.segmentId === seg), range);
+        const key = (d: DetectorTotals) => `${d.sensorId}|${d.lane}`;
+        expect(got.map(key).sort()).toEqual(want.map(key).sort());
+        expect(want).toHaveLength(3);
+        for (const w of want) {
+          const g = got.find((d) => key(d) === key(w))!;
+          const { speedHours, occupancyWeighted, ...exact } = w;
+          expect(g).toMatchObject(exact);
+          expect(g.speedHours).toBeCloseTo(speedHours, 9);
+          expect(g.occupancyWeighted).toBeCloseTo(occupancyWeighted, 9);
+        }
+      });
+
+      it('when no segment is asked or none has readings in range, then there are no totals', async () => {
+        const id = uniqueId();
+        await store.writeReadings([reading({ sensorId: `s-${id}`, segmentId: `seg-${id}`, ts: T0 + 1_000 })]);
+        expect(await store.detectorTotals({ from: T0, to: T0 + MIN }, [])).toEqual([]);
+        expect(await store.detectorTotals({ from: T0 + MIN, to: T0 + 2 * MIN }, [`seg-${id}`])).toEqual([]);
       });
     });
 

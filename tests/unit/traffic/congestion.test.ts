@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { CongestionRecord, WindowName } from '../../../shared/contract/congestion-record.ts';
+import { WINDOWS, type CongestionRecord, type WindowName } from '../../../shared/contract/congestion-record.ts';
 import type { Reading } from '../../../shared/contract/telemetry.ts';
 import { emptyCounts, type VehicleCounts } from '../../../shared/contract/vehicle-classes.ts';
 import type { RoadSegment } from '../../../shared/network/road-segment.ts';
 import { computeCongestion } from '../../../shared/traffic/congestion.ts';
+import { detectorTotalsOf } from '../../../shared/traffic/detector-totals.ts';
 import { DEFAULT_PCU_WEIGHTS, type PcuWeights } from '../../../shared/traffic/pcu.ts';
 
 const T = Date.UTC(2025, 0, 15, 8, 0, 0); // window end, 2025-01-15T08:00:00.000Z
@@ -31,11 +32,14 @@ function compute(
   readings: Reading[],
   opts: { segment?: RoadSegment; window?: WindowName; sensorsKnown?: number; weights?: PcuWeights } = {},
 ): CongestionRecord {
+  const seg = opts.segment ?? segment();
+  const window = opts.window ?? '1m';
   return computeCongestion({
-    segment: opts.segment ?? segment(),
-    window: opts.window ?? '1m',
+    segment: seg,
+    window,
     to: T,
-    readings,
+    // As the store sums them: the segment's readings in [T − W, T), per detector.
+    detectors: detectorTotalsOf(readings.filter((r) => r.segmentId === seg.id), { from: T - WINDOWS[window], to: T }),
     sensorsKnown: opts.sensorsKnown ?? 0,
     weights: opts.weights ?? DEFAULT_PCU_WEIGHTS,
   });
@@ -255,7 +259,7 @@ describe('computeCongestion: data quality of a silent segment', () => {
     const segment = { id: 'seg-q', name: 'q', road: 'q', direction: 'northbound', lanes: 2, lengthM: 500, freeFlowKmh: 50,
       capacityPcuPerHourPerLane: 1000, kind: 'urban' as const, coordinates: [] as [number, number][] };
     const to = Date.UTC(2026, 0, 1, 8, 0, 0);
-    const record = computeCongestion({ segment, window: '5m', to, readings: [], sensorsKnown: 2, lastReadingBefore: to - 3_600_000,
+    const record = computeCongestion({ segment, window: '5m', to, detectors: [], sensorsKnown: 2, lastReadingBefore: to - 3_600_000,
       weights: DEFAULT_PCU_WEIGHTS });
     expect(record).toMatchObject({ status: 'no_data', los: null, sensorsReporting: 0, sensorsKnown: 2, lastReadingAt: '2026-01-01T07:00:00.000Z' });
   });
@@ -270,7 +274,7 @@ describe('computeCongestion: one sensor reporting several lanes', () => {
       counts: { ...emptyCounts(), car: cars }, speedKmh: 40, occupancy: 0.1, seq: null });
     // Lane 1: 10 cars in 60 s → 600 veh/h; lane 2: 20 cars in 60 s → 1200 veh/h; segment 1800 veh/h
     // (were the lanes one detector: 30 cars in 120 s → 900 veh/h).
-    const record = computeCongestion({ segment, window: '5m', to, readings: [lane(1, 10), lane(2, 20)], sensorsKnown: 1, weights: DEFAULT_PCU_WEIGHTS });
+    const record = computeCongestion({ segment, window: '5m', to, detectors: detectorTotalsOf([lane(1, 10), lane(2, 20)], { from: to - 300_000, to }), sensorsKnown: 1, weights: DEFAULT_PCU_WEIGHTS });
     expect(record).toMatchObject({ status: 'ok', flowVph: 1800, flowPcuph: 1800, sensorsReporting: 1 });
   });
 });

@@ -1,0 +1,62 @@
+import type { Reading } from '../contract/telemetry.ts';
+import { emptyCounts, VEHICLE_CLASSES, type VehicleCounts } from '../contract/vehicle-classes.ts';
+import type { TimeRange } from '../ports/store.ts';
+import { vehicleTotal } from './pcu.ts';
+import { vehicleHours } from './speed.ts';
+
+/**
+ * The sums DESIGN §5 needs from one detector (a sensor's lane) over a window: everything a
+ * congestion record is computed from. A store can add them up where the readings are (SQL
+ * `GROUP BY`), so closing a window never has to hold the window's readings in memory.
+ */
+export interface DetectorTotals {
+  segmentId: string;
+  sensorId: string;
+  lane: number | null;
+  /** Σ intervalS. */
+  seconds: number;
+  /** Σ counts per class. */
+  counts: VehicleCounts;
+  /** Σ n_i over readings with vehicles and a speed (the harmonic mean's numerator). */
+  speedVehicles: number;
+  /** Σ n_i / max(v_i, MIN_SPEED_KMH) over the same readings (its denominator, in hours·vehicles/km). */
+  speedHours: number;
+  /** Σ intervalS over readings with occupancy. */
+  occupancySeconds: number;
+  /** Σ occupancy_i × intervalS_i. */
+  occupancyWeighted: number;
+  /** Latest ts. */
+  lastTs: number;
+}
+
+/** The totals of the readings with ts in [from, to), one per detector (segment, sensor, lane); other readings are ignored. */
+export function detectorTotalsOf(readings: readonly Reading[], range: TimeRange): DetectorTotals[] {
+  const byDetector = new Map<string, DetectorTotals>();
+  for (const r of readings) {
+    if (r.ts < range.from || r.ts >= range.to) continue;
+    const key = `${r.segmentId}\n${r.sensorId}\n${r.lane ?? ''}`;
+    let t = byDetector.get(key);
+    if (!t) {
+      t = { segmentId: r.segmentId, sensorId: r.sensorId, lane: r.lane, seconds: 0, counts: emptyCounts(), speedVehicles: 0, speedHours: 0,
+        occupancySeconds: 0, occupancyWeighted: 0, lastTs: r.ts };
+      byDetector.set(key, t);
+    }
+    addReading(t, r);
+  }
+  return [...byDetector.values()];
+}
+
+function addReading(t: DetectorTotals, r: Reading): void {
+  t.seconds += r.intervalS;
+  for (const c of VEHICLE_CLASSES) t.counts[c] += r.counts[c];
+  const n = vehicleTotal(r.counts);
+  if (n > 0 && r.speedKmh !== null) {
+    t.speedVehicles += n;
+    t.speedHours += vehicleHours(n, r.speedKmh);
+  }
+  if (r.occupancy !== null) {
+    t.occupancySeconds += r.intervalS;
+    t.occupancyWeighted += r.occupancy * r.intervalS;
+  }
+  t.lastTs = Math.max(t.lastTs, r.ts);
+}
