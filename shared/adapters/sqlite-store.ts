@@ -42,6 +42,8 @@ export class SqliteStore implements Store {
   private readonly insertReading: Database.Statement;
   private readonly overwriteReading: Database.Statement;
   private readonly tallySensorMinute: Database.Statement;
+  private readonly tallySegmentSensorMinute: Database.Statement;
+  private readonly activityQuery: Database.Statement;
   private readonly insertCongestion: Database.Statement;
   private readonly upsertStatus: Database.Statement;
   private readonly insertRejection: Database.Statement;
@@ -51,6 +53,7 @@ export class SqliteStore implements Store {
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
+    const hadActivity = this.db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'segment_sensor_minutes'").get() !== undefined;
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS readings (
         sensor_id TEXT NOT NULL, segment_id TEXT NOT NULL, lane INTEGER NOT NULL, ts INTEGER NOT NULL,
@@ -61,6 +64,9 @@ export class SqliteStore implements Store {
       CREATE TABLE IF NOT EXISTS sensor_minutes (
         sensor_id TEXT NOT NULL, minute INTEGER NOT NULL, accepted INTEGER NOT NULL,
         last_ts INTEGER NOT NULL, last_segment TEXT NOT NULL, PRIMARY KEY (sensor_id, minute)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS segment_sensor_minutes (
+        segment_id TEXT NOT NULL, minute INTEGER NOT NULL, sensor_id TEXT NOT NULL, last_ts INTEGER NOT NULL,
+        PRIMARY KEY (segment_id, minute, sensor_id)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS congestion (
         segment_id TEXT NOT NULL, window TEXT NOT NULL, to_ms INTEGER NOT NULL, record TEXT NOT NULL,
         PRIMARY KEY (segment_id, window, to_ms)) WITHOUT ROWID;
@@ -82,6 +88,22 @@ export class SqliteStore implements Store {
          last_segment = CASE WHEN excluded.last_ts >= last_ts THEN excluded.last_segment ELSE last_segment END,
          last_ts = MAX(last_ts, excluded.last_ts)`,
     );
+    if (!hadActivity) {
+      // A store written before the table existed: derive it once from the readings.
+      this.db.exec(`INSERT OR IGNORE INTO segment_sensor_minutes
+        SELECT segment_id, ts / 60000 * 60000, sensor_id, MAX(ts) FROM readings GROUP BY segment_id, ts / 60000, sensor_id`);
+    }
+    this.tallySegmentSensorMinute = this.db.prepare(
+      `INSERT INTO segment_sensor_minutes VALUES (?, ?, ?, ?)
+       ON CONFLICT (segment_id, minute, sensor_id) DO UPDATE SET last_ts = MAX(last_ts, excluded.last_ts)`,
+    );
+    // Whole minutes of the range from the per-minute table, its partial first and last minutes from the readings.
+    this.activityQuery = this.db.prepare(
+      `SELECT COUNT(DISTINCT sensor_id) AS sensors, MAX(last) AS last FROM (
+         SELECT sensor_id, last_ts AS last FROM segment_sensor_minutes WHERE segment_id = @segment AND minute >= @innerFrom AND minute < @innerTo
+         UNION ALL SELECT sensor_id, ts FROM readings WHERE segment_id = @segment AND ts >= @from AND ts < @headTo
+         UNION ALL SELECT sensor_id, ts FROM readings WHERE segment_id = @segment AND ts >= @tailFrom AND ts < @to)`,
+    );
     this.insertCongestion = this.db.prepare('INSERT OR REPLACE INTO congestion VALUES (?, ?, ?, ?)');
     this.upsertStatus = this.db.prepare(
       `INSERT INTO sensor_status VALUES (?, ?, ?, ?) ON CONFLICT (sensor_id) DO UPDATE SET
@@ -99,6 +121,7 @@ export class SqliteStore implements Store {
   async writeReadings(readings: Reading[]): Promise<void> {
     this.db.transaction(() => {
       const tallies = new Map<string, { sensorId: string; minute: number; added: number; lastTs: number; lastSegment: string }>();
+      const activity = new Map<string, { segmentId: string; sensorId: string; minute: number; lastTs: number }>();
       for (const r of readings) {
         const c = r.counts;
         const key = [r.sensorId, r.segmentId, r.lane ?? 0, r.ts] as const;
@@ -113,7 +136,12 @@ export class SqliteStore implements Store {
           t.added += added;
           if (r.ts >= t.lastTs) Object.assign(t, { lastTs: r.ts, lastSegment: r.segmentId });
         }
+        const activityKey = `${r.segmentId}\n${tallyKey}`;
+        const a = activity.get(activityKey);
+        if (!a) activity.set(activityKey, { segmentId: r.segmentId, sensorId: r.sensorId, minute, lastTs: r.ts });
+        else a.lastTs = Math.max(a.lastTs, r.ts);
       }
+      for (const a of activity.values()) this.tallySegmentSensorMinute.run(a.segmentId, a.minute, a.sensorId, a.lastTs);
       for (const t of tallies.values()) this.tallySensorMinute.run(t.sensorId, t.minute, t.added, t.lastTs, t.lastSegment);
     })();
   }
@@ -155,13 +183,23 @@ export class SqliteStore implements Store {
     return segmentIds.flatMap((id) => (query.all(id, range.from, range.to) as DetectorTotalsRow[]).map(toDetectorTotals));
   }
 
+  /**
+   * From `segment_sensor_minutes` (one row per segment, minute and sensor, kept by writeReadings)
+   * for the whole minutes of the range, and from the readings for its partial first and last
+   * minutes: the look-back is hours long, and reading hours of readings on every window close
+   * cost more than everything else the aggregator does.
+   */
   async segmentActivity(range: TimeRange, segmentIds: readonly string[]): Promise<Map<string, SegmentActivity>> {
-    const query = this.db.prepare(
-      'SELECT COUNT(DISTINCT sensor_id) AS sensors, MAX(ts) AS last FROM readings WHERE segment_id = ? AND ts >= ? AND ts < ?',
-    );
+    const { from, to } = range;
+    const innerFrom = Math.ceil(from / 60_000) * 60_000;
+    const innerTo = Math.floor(to / 60_000) * 60_000;
+    // A range inside one or two minutes: the readings alone (the per-minute part is then empty).
+    const parts = innerFrom < innerTo
+      ? { from, to, innerFrom, innerTo, headTo: innerFrom, tailFrom: innerTo }
+      : { from, to, innerFrom: 0, innerTo: 0, headTo: to, tailFrom: to };
     return new Map(
       segmentIds.map((id) => {
-        const row = query.get(id, range.from, range.to) as { sensors: number; last: number | null };
+        const row = this.activityQuery.get({ segment: id, ...parts }) as { sensors: number; last: number | null };
         return [id, { sensors: row.sensors, lastReadingAt: row.last }];
       }),
     );

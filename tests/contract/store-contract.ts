@@ -180,6 +180,28 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         expect(activity.get(c)).toEqual({ sensors: 0, lastReadingAt: null });
         expect(activity.has(d)).toBe(false);
       });
+
+      it('when the range starts and ends inside minutes, then readings before `from` or at/after `to` in those minutes do not count', async () => {
+        const id = uniqueId();
+        const seg = `seg-${id}`;
+        const from = T0 + 30_000;
+        const to = T0 + 3 * MIN + 30_000;
+        const r = (sensor: string, ts: number) => reading({ sensorId: `s-${id}-${sensor}`, segmentId: seg, ts });
+        await store.writeReadings([
+          r('early', T0 + 10_000), // first minute, before `from`
+          r('head', T0 + 40_000), // first minute, in range
+          r('inner', T0 + 2 * MIN), // a whole minute in range
+          r('tail', T0 + 3 * MIN + 20_000), // last minute, in range
+          r('late', T0 + 3 * MIN + 40_000), // last minute, after `to`
+          r('head', T0 + 3 * MIN + 50_000), // a sensor in range whose latest reading is after `to`
+        ]);
+
+        expect((await store.segmentActivity({ from, to }, [seg])).get(seg)).toEqual({ sensors: 3, lastReadingAt: T0 + 3 * MIN + 20_000 });
+        // A range inside one minute.
+        expect((await store.segmentActivity({ from: T0 + 30_000, to: T0 + 50_000 }, [seg])).get(seg)).toEqual({ sensors: 1, lastReadingAt: T0 + 40_000 });
+        // Whole minutes only.
+        expect((await store.segmentActivity({ from: T0, to: T0 + 3 * MIN }, [seg])).get(seg)).toEqual({ sensors: 3, lastReadingAt: T0 + 2 * MIN });
+      });
     });
 
     describe('congestion', () => {

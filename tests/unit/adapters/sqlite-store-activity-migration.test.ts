@@ -1,0 +1,38 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SqliteStore } from '../../../shared/adapters/sqlite-store.ts';
+import { reading, T0 } from '../../contract/store-contract.ts';
+
+const MIN = 60_000;
+let dir: string | null = null;
+afterEach(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = null;
+});
+
+describe('SqliteStore: a store file written before segment_sensor_minutes existed', () => {
+  it('when it is opened, then the table is derived from its readings and segmentActivity counts them', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rp-store-migration-'));
+    const file = join(dir, 'store.sqlite');
+    const first = new SqliteStore(file);
+    await first.writeReadings([
+      reading({ sensorId: 'a', segmentId: 'seg', ts: T0 + 10_000 }),
+      reading({ sensorId: 'a', segmentId: 'seg', ts: T0 + 2 * MIN }),
+      reading({ sensorId: 'b', segmentId: 'seg', ts: T0 + 3 * MIN }),
+    ]);
+    await first.close();
+    const raw = new Database(file);
+    raw.exec('DROP TABLE segment_sensor_minutes'); // as an older version left it
+    raw.close();
+
+    const reopened = new SqliteStore(file);
+    try {
+      expect((await reopened.segmentActivity({ from: T0, to: T0 + 4 * MIN }, ['seg'])).get('seg')).toEqual({ sensors: 2, lastReadingAt: T0 + 3 * MIN });
+    } finally {
+      await reopened.close();
+    }
+  });
+});
