@@ -6,10 +6,10 @@ import type { CongestionRecord, WindowName } from '../contract/congestion-record
 import type { DeadLetter } from '../contract/dead-letter.ts';
 import type { SensorStatus } from '../contract/sensor-status.ts';
 import type { Reading } from '../contract/telemetry.ts';
-import { VEHICLE_CLASSES } from '../contract/vehicle-classes.ts';
+import { emptyCounts, VEHICLE_CLASSES } from '../contract/vehicle-classes.ts';
 import type { SegmentActivity, SensorSummary, Store, TimeRange } from '../ports/store.ts';
-import type { DetectorTotals } from '../traffic/detector-totals.ts';
-import { MIN_SPEED_KMH } from '../traffic/speed.ts';
+import { addReading, type DetectorTotals } from '../traffic/detector-totals.ts';
+import { DetectorMinutes, type MinuteDelta } from './sqlite-detector-minutes.ts';
 import { SensorSummaries } from './sensor-summaries.ts';
 
 interface ReadingRow {
@@ -42,8 +42,8 @@ export class SqliteStore implements Store {
   private readonly insertReading: Database.Statement;
   private readonly overwriteReading: Database.Statement;
   private readonly tallySensorMinute: Database.Statement;
-  private readonly tallySegmentSensorMinute: Database.Statement;
-  private readonly activityQuery: Database.Statement;
+  private readonly selectReading: Database.Statement;
+  private readonly detectorMinutes: DetectorMinutes;
   private readonly insertCongestion: Database.Statement;
   private readonly upsertStatus: Database.Statement;
   private readonly insertRejection: Database.Statement;
@@ -53,7 +53,6 @@ export class SqliteStore implements Store {
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
-    const hadActivity = this.db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'segment_sensor_minutes'").get() !== undefined;
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS readings (
         sensor_id TEXT NOT NULL, segment_id TEXT NOT NULL, lane INTEGER NOT NULL, ts INTEGER NOT NULL,
@@ -64,9 +63,7 @@ export class SqliteStore implements Store {
       CREATE TABLE IF NOT EXISTS sensor_minutes (
         sensor_id TEXT NOT NULL, minute INTEGER NOT NULL, accepted INTEGER NOT NULL,
         last_ts INTEGER NOT NULL, last_segment TEXT NOT NULL, PRIMARY KEY (sensor_id, minute)) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS segment_sensor_minutes (
-        segment_id TEXT NOT NULL, minute INTEGER NOT NULL, sensor_id TEXT NOT NULL, last_ts INTEGER NOT NULL,
-        PRIMARY KEY (segment_id, minute, sensor_id)) WITHOUT ROWID;
+
       CREATE TABLE IF NOT EXISTS congestion (
         segment_id TEXT NOT NULL, window TEXT NOT NULL, to_ms INTEGER NOT NULL, record TEXT NOT NULL,
         PRIMARY KEY (segment_id, window, to_ms)) WITHOUT ROWID;
@@ -79,6 +76,7 @@ export class SqliteStore implements Store {
       `INSERT OR IGNORE INTO readings (${READING_COLUMNS.join(', ')}) VALUES (${READING_COLUMNS.map(() => '?').join(', ')})`,
     );
     const [keyColumns, valueColumns] = [READING_COLUMNS.slice(0, 4), READING_COLUMNS.slice(4)];
+    this.selectReading = this.db.prepare(`SELECT ${READING_COLUMNS.join(', ')} FROM readings WHERE ${keyColumns.map((c) => `${c} = ?`).join(' AND ')}`);
     this.overwriteReading = this.db.prepare(
       `UPDATE readings SET ${valueColumns.map((c) => `${c} = ?`).join(', ')} WHERE ${keyColumns.map((c) => `${c} = ?`).join(' AND ')}`,
     );
@@ -88,22 +86,7 @@ export class SqliteStore implements Store {
          last_segment = CASE WHEN excluded.last_ts >= last_ts THEN excluded.last_segment ELSE last_segment END,
          last_ts = MAX(last_ts, excluded.last_ts)`,
     );
-    if (!hadActivity) {
-      // A store written before the table existed: derive it once from the readings.
-      this.db.exec(`INSERT OR IGNORE INTO segment_sensor_minutes
-        SELECT segment_id, ts / 60000 * 60000, sensor_id, MAX(ts) FROM readings GROUP BY segment_id, ts / 60000, sensor_id`);
-    }
-    this.tallySegmentSensorMinute = this.db.prepare(
-      `INSERT INTO segment_sensor_minutes VALUES (?, ?, ?, ?)
-       ON CONFLICT (segment_id, minute, sensor_id) DO UPDATE SET last_ts = MAX(last_ts, excluded.last_ts)`,
-    );
-    // Whole minutes of the range from the per-minute table, its partial first and last minutes from the readings.
-    this.activityQuery = this.db.prepare(
-      `SELECT COUNT(DISTINCT sensor_id) AS sensors, MAX(last) AS last FROM (
-         SELECT sensor_id, last_ts AS last FROM segment_sensor_minutes WHERE segment_id = @segment AND minute >= @innerFrom AND minute < @innerTo
-         UNION ALL SELECT sensor_id, ts FROM readings WHERE segment_id = @segment AND ts >= @from AND ts < @headTo
-         UNION ALL SELECT sensor_id, ts FROM readings WHERE segment_id = @segment AND ts >= @tailFrom AND ts < @to)`,
-    );
+    this.detectorMinutes = new DetectorMinutes(this.db);
     this.insertCongestion = this.db.prepare('INSERT OR REPLACE INTO congestion VALUES (?, ?, ?, ?)');
     this.upsertStatus = this.db.prepare(
       `INSERT INTO sensor_status VALUES (?, ?, ?, ?) ON CONFLICT (sensor_id) DO UPDATE SET
@@ -121,13 +104,19 @@ export class SqliteStore implements Store {
   async writeReadings(readings: Reading[]): Promise<void> {
     this.db.transaction(() => {
       const tallies = new Map<string, { sensorId: string; minute: number; added: number; lastTs: number; lastSegment: string }>();
-      const activity = new Map<string, { segmentId: string; sensorId: string; minute: number; lastTs: number }>();
+      const deltas = new Map<string, MinuteDelta>();
       for (const r of readings) {
         const c = r.counts;
         const key = [r.sensorId, r.segmentId, r.lane ?? 0, r.ts] as const;
         const values = [r.intervalS, c.motorbike, c.car, c.bus, c.truck, c.bicycle, c.other, r.speedKmh, r.occupancy, r.seq] as const;
         const added = this.insertReading.run(...key, ...values).changes;
-        if (added === 0) this.overwriteReading.run(...values, ...key);
+        if (added === 0) {
+          // A rewrite: its old values leave the per-minute detector totals, the new ones enter them.
+          const old = this.selectReading.get(...key) as ReadingRow | undefined;
+          this.overwriteReading.run(...values, ...key);
+          if (old) addDelta(deltas, toReading(old), -1);
+        }
+        addDelta(deltas, r, 1);
         const minute = Math.floor(r.ts / 60_000) * 60_000;
         const tallyKey = `${r.sensorId}\n${minute}`;
         const t = tallies.get(tallyKey);
@@ -136,12 +125,8 @@ export class SqliteStore implements Store {
           t.added += added;
           if (r.ts >= t.lastTs) Object.assign(t, { lastTs: r.ts, lastSegment: r.segmentId });
         }
-        const activityKey = `${r.segmentId}\n${tallyKey}`;
-        const a = activity.get(activityKey);
-        if (!a) activity.set(activityKey, { segmentId: r.segmentId, sensorId: r.sensorId, minute, lastTs: r.ts });
-        else a.lastTs = Math.max(a.lastTs, r.ts);
       }
-      for (const a of activity.values()) this.tallySegmentSensorMinute.run(a.segmentId, a.minute, a.sensorId, a.lastTs);
+      this.detectorMinutes.add(deltas.values());
       for (const t of tallies.values()) this.tallySensorMinute.run(t.sensorId, t.minute, t.added, t.lastTs, t.lastSegment);
     })();
   }
@@ -177,32 +162,14 @@ export class SqliteStore implements Store {
     return segmentIds.flatMap((id) => (query.all(id, range.from, range.to) as ReadingRow[]).map(toReading));
   }
 
-  /** DetectorTotals summed by SQLite along the primary key: no reading becomes a JS object. */
+  /** From the per-minute detector totals (sqlite-detector-minutes.ts): a row per detector and minute, not per reading. */
   async detectorTotals(range: TimeRange, segmentIds: readonly string[]): Promise<DetectorTotals[]> {
-    const query = this.db.prepare(DETECTOR_TOTALS_SQL);
-    return segmentIds.flatMap((id) => (query.all(id, range.from, range.to) as DetectorTotalsRow[]).map(toDetectorTotals));
+    return segmentIds.flatMap((id) => this.detectorMinutes.totals(range, id));
   }
 
-  /**
-   * From `segment_sensor_minutes` (one row per segment, minute and sensor, kept by writeReadings)
-   * for the whole minutes of the range, and from the readings for its partial first and last
-   * minutes: the look-back is hours long, and reading hours of readings on every window close
-   * cost more than everything else the aggregator does.
-   */
+  /** From the per-minute detector totals too: the look-back is hours long. */
   async segmentActivity(range: TimeRange, segmentIds: readonly string[]): Promise<Map<string, SegmentActivity>> {
-    const { from, to } = range;
-    const innerFrom = Math.ceil(from / 60_000) * 60_000;
-    const innerTo = Math.floor(to / 60_000) * 60_000;
-    // A range inside one or two minutes: the readings alone (the per-minute part is then empty).
-    const parts = innerFrom < innerTo
-      ? { from, to, innerFrom, innerTo, headTo: innerFrom, tailFrom: innerTo }
-      : { from, to, innerFrom: 0, innerTo: 0, headTo: to, tailFrom: to };
-    return new Map(
-      segmentIds.map((id) => {
-        const row = this.activityQuery.get({ segment: id, ...parts }) as { sensors: number; last: number | null };
-        return [id, { sensors: row.sensors, lastReadingAt: row.last }];
-      }),
-    );
+    return new Map(segmentIds.map((id) => [id, this.detectorMinutes.activity(range, id)]));
   }
 
   async congestionHistory(segmentId: string, window: WindowName, range: TimeRange): Promise<CongestionRecord[]> {
@@ -245,43 +212,16 @@ export class SqliteStore implements Store {
   }
 }
 
-const VEHICLES_SQL = COUNT_COLUMNS.join(' + ');
-const WITH_SPEED_SQL = `speed_kmh IS NOT NULL AND (${VEHICLES_SQL}) > 0`;
-// The sums of DetectorTotals, per detector of one segment (lane 0 = none, as stored).
-const DETECTOR_TOTALS_SQL = `
-  SELECT segment_id, sensor_id, lane, SUM(interval_s) AS seconds,
-    ${COUNT_COLUMNS.map((c) => `SUM(${c}) AS ${c}`).join(', ')},
-    TOTAL(CASE WHEN ${WITH_SPEED_SQL} THEN ${VEHICLES_SQL} END) AS speed_vehicles,
-    TOTAL(CASE WHEN ${WITH_SPEED_SQL} THEN (${VEHICLES_SQL}) / MAX(speed_kmh, ${MIN_SPEED_KMH.toFixed(1)}) END) AS speed_hours,
-    TOTAL(CASE WHEN occupancy IS NOT NULL THEN interval_s END) AS occupancy_seconds,
-    TOTAL(occupancy * interval_s) AS occupancy_weighted,
-    MAX(ts) AS last_ts
-  FROM readings WHERE segment_id = ? AND ts >= ? AND ts < ? GROUP BY sensor_id, lane`;
-
-type DetectorTotalsRow = Omit<ReadingRow, 'ts' | 'interval_s' | 'speed_kmh' | 'occupancy' | 'seq'> & {
-  seconds: number;
-  speed_vehicles: number;
-  speed_hours: number;
-  occupancy_seconds: number;
-  occupancy_weighted: number;
-  last_ts: number;
-};
-
-function toDetectorTotals(r: DetectorTotalsRow): DetectorTotals {
-  return {
-    segmentId: r.segment_id,
-    sensorId: r.sensor_id,
-    lane: r.lane === 0 ? null : r.lane,
-    seconds: r.seconds,
-    counts: {
-      motorbike: r.count_motorbike, car: r.count_car, bus: r.count_bus, truck: r.count_truck, bicycle: r.count_bicycle, other: r.count_other,
-    },
-    speedVehicles: r.speed_vehicles,
-    speedHours: r.speed_hours,
-    occupancySeconds: r.occupancy_seconds,
-    occupancyWeighted: r.occupancy_weighted,
-    lastTs: r.last_ts,
-  };
+function addDelta(deltas: Map<string, MinuteDelta>, r: Reading, sign: 1 | -1): void {
+  const minute = Math.floor(r.ts / 60_000) * 60_000;
+  const key = `${r.segmentId}\n${minute}\n${r.sensorId}\n${r.lane ?? 0}`;
+  let d = deltas.get(key);
+  if (!d) {
+    d = { segmentId: r.segmentId, sensorId: r.sensorId, lane: r.lane, minute, seconds: 0, counts: emptyCounts(), speedVehicles: 0,
+      speedHours: 0, occupancySeconds: 0, occupancyWeighted: 0, lastTs: r.ts };
+    deltas.set(key, d);
+  }
+  addReading(d, r, sign);
 }
 
 function toReading(r: ReadingRow): Reading {

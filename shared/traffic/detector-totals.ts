@@ -46,17 +46,18 @@ export function detectorTotalsOf(readings: readonly Reading[], range: TimeRange)
   return [...byDetector.values()];
 }
 
-function addReading(t: DetectorTotals, r: Reading): void {
-  t.seconds += r.intervalS;
-  for (const c of VEHICLE_CLASSES) t.counts[c] += r.counts[c];
+/** Adds one reading's terms to a detector's totals (sign −1 takes them out again, for a rewritten reading). */
+export function addReading(t: DetectorTotals, r: Reading, sign: 1 | -1 = 1): void {
+  t.seconds += sign * r.intervalS;
+  for (const c of VEHICLE_CLASSES) t.counts[c] += sign * r.counts[c];
   const n = vehicleTotal(r.counts);
   if (n > 0 && r.speedKmh !== null) {
-    t.speedVehicles += n;
-    t.speedHours += vehicleHours(n, r.speedKmh);
+    t.speedVehicles += sign * n;
+    t.speedHours += sign * vehicleHours(n, r.speedKmh);
   }
   if (r.occupancy !== null) {
-    t.occupancySeconds += r.intervalS;
-    t.occupancyWeighted += r.occupancy * r.intervalS;
+    t.occupancySeconds += sign * r.intervalS;
+    t.occupancyWeighted += sign * r.occupancy * r.intervalS;
   }
   t.lastTs = Math.max(t.lastTs, r.ts);
 }

@@ -141,6 +141,40 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         }
       });
 
+      it('when the range starts and ends inside minutes, and a reading is rewritten with other values, then the totals are those of the readings in range as they are now', async () => {
+        const id = uniqueId();
+        const seg = `seg-${id}`;
+        const from = T0 + 20_000;
+        const to = T0 + 2 * MIN + 40_000;
+        const r = (sensor: string, ts: number, o: Partial<Reading> = {}) => reading({ sensorId: `s-${id}-${sensor}`, segmentId: seg, ts, lane: 1, ...o });
+        const first = [
+          r('a', T0 + 10_000), // before `from`, in its minute
+          r('a', T0 + 30_000, { speedKmh: 20, occupancy: 0.3 }),
+          r('a', T0 + MIN + 5_000, { intervalS: 30 }),
+          r('b', T0 + 2 * MIN + 30_000, { speedKmh: 70 }),
+          r('b', T0 + 2 * MIN + 50_000), // after `to`, in its minute
+        ];
+        await store.writeReadings(first);
+        // A re-sent reading with corrected values replaces the stored one.
+        const corrected = r('a', T0 + MIN + 5_000, { intervalS: 60, speedKmh: 12, occupancy: 0.9, counts: { motorbike: 3, car: 1, bus: 0, truck: 0, bicycle: 0, other: 0 } });
+        await store.writeReadings([corrected]);
+        const range = { from, to };
+
+        const got = await store.detectorTotals(range, [seg]);
+
+        const now = [first[0]!, first[1]!, corrected, first[3]!, first[4]!];
+        const want = detectorTotalsOf(now, range);
+        expect(want.map((d) => d.sensorId).sort()).toEqual([`s-${id}-a`, `s-${id}-b`]);
+        for (const w of want) {
+          const g = got.find((d) => d.sensorId === w.sensorId)!;
+          const { speedHours, occupancyWeighted, ...exact } = w;
+          expect(g).toMatchObject(exact);
+          expect(g.speedHours).toBeCloseTo(speedHours, 9);
+          expect(g.occupancyWeighted).toBeCloseTo(occupancyWeighted, 9);
+        }
+        expect(got).toHaveLength(2);
+      });
+
       it('when no segment is asked or none has readings in range, then there are no totals', async () => {
         const id = uniqueId();
         await store.writeReadings([reading({ sensorId: `s-${id}`, segmentId: `seg-${id}`, ts: T0 + 1_000 })]);

@@ -13,8 +13,8 @@ afterEach(() => {
   dir = null;
 });
 
-describe('SqliteStore: a store file written before segment_sensor_minutes existed', () => {
-  it('when it is opened, then the table is derived from its readings and segmentActivity counts them', async () => {
+describe('SqliteStore: a store file written before detector_minutes existed', () => {
+  it('when it is opened, then the table is derived from its readings and activity and totals count them', async () => {
     dir = mkdtempSync(join(tmpdir(), 'rp-store-migration-'));
     const file = join(dir, 'store.sqlite');
     const first = new SqliteStore(file);
@@ -25,12 +25,18 @@ describe('SqliteStore: a store file written before segment_sensor_minutes existe
     ]);
     await first.close();
     const raw = new Database(file);
-    raw.exec('DROP TABLE segment_sensor_minutes'); // as an older version left it
+    raw.exec('DROP TABLE detector_minutes'); // as an older version left it
     raw.close();
 
     const reopened = new SqliteStore(file);
     try {
-      expect((await reopened.segmentActivity({ from: T0, to: T0 + 4 * MIN }, ['seg'])).get('seg')).toEqual({ sensors: 2, lastReadingAt: T0 + 3 * MIN });
+      const range = { from: T0, to: T0 + 4 * MIN };
+      expect((await reopened.segmentActivity(range, ['seg'])).get('seg')).toEqual({ sensors: 2, lastReadingAt: T0 + 3 * MIN });
+      const totals = await reopened.detectorTotals(range, ['seg']);
+      expect(totals.map((t) => [t.sensorId, t.seconds, t.counts.motorbike, t.lastTs]).sort()).toEqual([
+        ['a', 120, 62, T0 + 2 * MIN],
+        ['b', 60, 31, T0 + 3 * MIN],
+      ]);
     } finally {
       await reopened.close();
     }
