@@ -48,7 +48,8 @@ export type MinuteDelta = DetectorTotals & { minute: number };
  * Per-minute DetectorTotals kept beside the readings (one row per segment, minute, sensor and
  * lane), so that a window or a sensor look-back costs a row per detector and minute instead of a
  * row per reading: at load-test rates a 5-minute window holds millions of readings. Exact for any
- * range, since partial minutes at its ends are summed from the readings themselves.
+ * range (up to floating-point rounding of the sums), since partial minutes at its ends are summed
+ * from the readings themselves.
  */
 export class DetectorMinutes {
   private readonly upsert: Database.Statement;
@@ -56,20 +57,9 @@ export class DetectorMinutes {
   private readonly activityQuery: Database.Statement;
 
   constructor(db: Database.Database) {
-    const existed = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'detector_minutes'").get() !== undefined;
-    db.exec(`CREATE TABLE IF NOT EXISTS detector_minutes (
-      segment_id TEXT NOT NULL, minute INTEGER NOT NULL, sensor_id TEXT NOT NULL, lane INTEGER NOT NULL,
-      seconds INTEGER NOT NULL, ${COUNT_COLUMNS.map((c) => `${c} INTEGER NOT NULL`).join(', ')},
-      speed_vehicles INTEGER NOT NULL, speed_hours REAL NOT NULL, occupancy_seconds INTEGER NOT NULL,
-      occupancy_weighted REAL NOT NULL, last_ts INTEGER NOT NULL,
-      PRIMARY KEY (segment_id, minute, sensor_id, lane)) WITHOUT ROWID`);
-    if (!existed) {
-      // A store written before the table existed: derive it once from its readings.
-      db.exec(`INSERT INTO detector_minutes
-        SELECT segment_id, minute, sensor_id, lane, ${SUM_COLUMNS.map((c) => `SUM(${c})`).join(', ')}, MAX(last_ts) FROM (
-          SELECT segment_id, ts / ${MINUTE} * ${MINUTE} AS minute, sensor_id, lane, ${READING_TERMS_AS} FROM readings)
-        GROUP BY segment_id, minute, sensor_id, lane`);
-    }
+    // Check, create and fill in one write transaction: a crash or a second process opening the
+    // file at the same time can never leave the table created but not filled.
+    db.transaction(() => createAndFill(db)).immediate();
     this.upsert = db.prepare(
       `INSERT INTO detector_minutes VALUES (${Array(5 + SUM_COLUMNS.length).fill('?').join(', ')})
        ON CONFLICT (segment_id, minute, sensor_id, lane) DO UPDATE SET
@@ -113,6 +103,22 @@ export class DetectorMinutes {
     const row = this.activityQuery.get({ segment: segmentId, ...minuteParts(range) }) as { sensors: number; last: number | null };
     return { sensors: row.sensors, lastReadingAt: row.last };
   }
+}
+
+function createAndFill(db: Database.Database): void {
+  const existed = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'detector_minutes'").get() !== undefined;
+  if (existed) return;
+  db.exec(`CREATE TABLE detector_minutes (
+    segment_id TEXT NOT NULL, minute INTEGER NOT NULL, sensor_id TEXT NOT NULL, lane INTEGER NOT NULL,
+    seconds INTEGER NOT NULL, ${COUNT_COLUMNS.map((c) => `${c} INTEGER NOT NULL`).join(', ')},
+    speed_vehicles INTEGER NOT NULL, speed_hours REAL NOT NULL, occupancy_seconds INTEGER NOT NULL,
+    occupancy_weighted REAL NOT NULL, last_ts INTEGER NOT NULL,
+    PRIMARY KEY (segment_id, minute, sensor_id, lane)) WITHOUT ROWID`);
+  // A store written before the table existed: derive it from its readings (none in a new file).
+  db.exec(`INSERT INTO detector_minutes
+    SELECT segment_id, minute, sensor_id, lane, ${SUM_COLUMNS.map((c) => `SUM(${c})`).join(', ')}, MAX(last_ts) FROM (
+      SELECT segment_id, ts / ${MINUTE} * ${MINUTE} AS minute, sensor_id, lane, ${READING_TERMS_AS} FROM readings)
+    GROUP BY segment_id, minute, sensor_id, lane`);
 }
 
 /** [from, to) as its whole minutes plus the partial minutes before and after them. */

@@ -63,7 +63,7 @@ export class SqliteStore implements Store {
       CREATE TABLE IF NOT EXISTS sensor_minutes (
         sensor_id TEXT NOT NULL, minute INTEGER NOT NULL, accepted INTEGER NOT NULL,
         last_ts INTEGER NOT NULL, last_segment TEXT NOT NULL, PRIMARY KEY (sensor_id, minute)) WITHOUT ROWID;
-
+      DROP TABLE IF EXISTS segment_sensor_minutes;
       CREATE TABLE IF NOT EXISTS congestion (
         segment_id TEXT NOT NULL, window TEXT NOT NULL, to_ms INTEGER NOT NULL, record TEXT NOT NULL,
         PRIMARY KEY (segment_id, window, to_ms)) WITHOUT ROWID;
@@ -113,8 +113,9 @@ export class SqliteStore implements Store {
         if (added === 0) {
           // A rewrite: its old values leave the per-minute detector totals, the new ones enter them.
           const old = this.selectReading.get(...key) as ReadingRow | undefined;
+          if (!old) continue; // not stored for another reason than its key (a validated reading never is): count nothing
           this.overwriteReading.run(...values, ...key);
-          if (old) addDelta(deltas, toReading(old), -1);
+          addDelta(deltas, toReading(old), -1);
         }
         addDelta(deltas, r, 1);
         const minute = Math.floor(r.ts / 60_000) * 60_000;

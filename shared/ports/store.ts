@@ -43,7 +43,8 @@ export interface Store {
   readings(range: TimeRange, segmentIds: readonly string[]): Promise<Reading[]>;
   /**
    * The same readings summed per detector (segment, sensor, lane): what a congestion record is
-   * computed from, without holding the readings (equal to detectorTotalsOf(readings, range)).
+   * computed from, without holding the readings (equal to detectorTotalsOf(readings, range), up
+   * to floating-point rounding of the sums).
    */
   detectorTotals(range: TimeRange, segmentIds: readonly string[]): Promise<DetectorTotals[]>;
   /** Per asked segment: distinct sensors with a reading in range, and the time of the latest one. */

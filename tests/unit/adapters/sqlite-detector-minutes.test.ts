@@ -42,3 +42,20 @@ describe('SqliteStore: a store file written before detector_minutes existed', ()
     }
   });
 });
+
+describe('SqliteStore: a reading SQLite refuses for another reason than its key', () => {
+  it('when INSERT OR IGNORE skips it (a NOT NULL column is null), then it is not counted in the detector totals either', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rp-store-refused-'));
+    const store = new SqliteStore(join(dir, 'store.sqlite'));
+    try {
+      // Off-contract on purpose (ingest's schema never lets this through): intervalS missing.
+      const broken = { ...reading({ sensorId: 'x', segmentId: 'seg', ts: T0 + 1_000 }), intervalS: null as unknown as number };
+      await store.writeReadings([broken, reading({ sensorId: 'y', segmentId: 'seg', ts: T0 + 2_000 })]);
+      const range = { from: T0, to: T0 + MIN };
+      expect((await store.readings(range, ['seg'])).map((r) => r.sensorId)).toEqual(['y']);
+      expect((await store.detectorTotals(range, ['seg'])).map((t) => t.sensorId)).toEqual(['y']);
+    } finally {
+      await store.close();
+    }
+  });
+});
