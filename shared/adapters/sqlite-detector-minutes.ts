@@ -21,7 +21,8 @@ const READING_TERM_LIST = [
   'ts',
 ];
 const READING_TERMS = READING_TERM_LIST.join(', ');
-const READING_TERMS_AS = READING_TERM_LIST.map((t, i) => `${t} AS ${[...SUM_COLUMNS, 'last_ts'][i]}`).join(', ');
+const TERM_NAMES = [...SUM_COLUMNS, 'last_ts'];
+const READING_TERMS_AS = READING_TERM_LIST.map((t, i) => `${t} AS ${TERM_NAMES[i]}`).join(', ');
 
 /** The whole minutes of the range come from the per-minute table, its partial first and last minutes from the readings. */
 const UNION = `

@@ -6,9 +6,9 @@ import type { CongestionRecord, WindowName } from '../contract/congestion-record
 import type { DeadLetter } from '../contract/dead-letter.ts';
 import type { SensorStatus } from '../contract/sensor-status.ts';
 import type { Reading } from '../contract/telemetry.ts';
-import { emptyCounts, VEHICLE_CLASSES } from '../contract/vehicle-classes.ts';
+import { VEHICLE_CLASSES } from '../contract/vehicle-classes.ts';
 import type { SegmentActivity, SensorSummary, Store, TimeRange } from '../ports/store.ts';
-import { addReading, type DetectorTotals } from '../traffic/detector-totals.ts';
+import { addReading, zeroTotals, type DetectorTotals } from '../traffic/detector-totals.ts';
 import { DetectorMinutes, type MinuteDelta } from './sqlite-detector-minutes.ts';
 import { SensorSummaries } from './sensor-summaries.ts';
 
@@ -217,11 +217,7 @@ function addDelta(deltas: Map<string, MinuteDelta>, r: Reading, sign: 1 | -1): v
   const minute = Math.floor(r.ts / 60_000) * 60_000;
   const key = `${r.segmentId}\n${minute}\n${r.sensorId}\n${r.lane ?? 0}`;
   let d = deltas.get(key);
-  if (!d) {
-    d = { segmentId: r.segmentId, sensorId: r.sensorId, lane: r.lane, minute, seconds: 0, counts: emptyCounts(), speedVehicles: 0,
-      speedHours: 0, occupancySeconds: 0, occupancyWeighted: 0, lastTs: r.ts };
-    deltas.set(key, d);
-  }
+  if (!d) deltas.set(key, (d = { ...zeroTotals(r), minute }));
   addReading(d, r, sign);
 }
 

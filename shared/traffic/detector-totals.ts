@@ -36,14 +36,18 @@ export function detectorTotalsOf(readings: readonly Reading[], range: TimeRange)
     if (r.ts < range.from || r.ts >= range.to) continue;
     const key = `${r.segmentId}\n${r.sensorId}\n${r.lane ?? ''}`;
     let t = byDetector.get(key);
-    if (!t) {
-      t = { segmentId: r.segmentId, sensorId: r.sensorId, lane: r.lane, seconds: 0, counts: emptyCounts(), speedVehicles: 0, speedHours: 0,
-        occupancySeconds: 0, occupancyWeighted: 0, lastTs: r.ts };
-      byDetector.set(key, t);
-    }
+    if (!t) byDetector.set(key, (t = zeroTotals(r)));
     addReading(t, r);
   }
   return [...byDetector.values()];
+}
+
+/** Totals of the reading's detector with nothing added yet (lastTs: the reading's ts). */
+export function zeroTotals(r: Reading): DetectorTotals {
+  return {
+    segmentId: r.segmentId, sensorId: r.sensorId, lane: r.lane, seconds: 0, counts: emptyCounts(), speedVehicles: 0, speedHours: 0,
+    occupancySeconds: 0, occupancyWeighted: 0, lastTs: r.ts,
+  };
 }
 
 /** Adds one reading's terms to a detector's totals (sign −1 takes them out again, for a rewritten reading). */
