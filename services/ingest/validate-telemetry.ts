@@ -1,5 +1,6 @@
 import type { RejectionReason } from '../../shared/contract/dead-letter.ts';
 import { describeIssues } from '../../shared/contract/describe-issues.ts';
+import { withFastPath } from '../../shared/contract/fast-path.ts';
 import {
   MAX_BATCH_READINGS,
   MAX_PAYLOAD_BYTES,
@@ -16,6 +17,8 @@ export interface Rejection {
   /** Index in a batch; null when the whole message is rejected. */
   batchIndex: number | null;
 }
+
+const rawReadingParser = withFastPath(rawReadingSchema);
 
 export interface ValidationContext {
   network: RoadNetwork;
@@ -60,7 +63,7 @@ export function validateTelemetry(topicSensorId: string, payload: Buffer, ctx: V
 }
 
 function validateOne(topicSensorId: string, item: unknown, ctx: ValidationContext): Reading | Omit<Rejection, 'batchIndex'> {
-  const parsed = rawReadingSchema.safeParse(item);
+  const parsed = rawReadingParser.safeParse(item);
   if (!parsed.success) {
     // Charged to the sensor the reading names only if this publisher may speak for it.
     const claimed = (item as { sensorId?: unknown } | null)?.sensorId;

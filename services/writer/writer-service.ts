@@ -1,6 +1,6 @@
-import type { z } from 'zod';
 import { deadLetterSchema } from '../../shared/contract/dead-letter.ts';
 import { describeIssues } from '../../shared/contract/describe-issues.ts';
+import { withFastPath, type Parser } from '../../shared/contract/fast-path.ts';
 import { sensorStatusSchema } from '../../shared/contract/sensor-status.ts';
 import { readingSchema } from '../../shared/contract/telemetry.ts';
 import { TOPICS } from '../../shared/contract/topics.ts';
@@ -38,7 +38,7 @@ export async function startWriter(args: { bus: Bus; store: Store; log: Logger; m
     log.error({ err, topic: m.topic, partition: m.partition, offset: m.offset, why }, 'bus message skipped: it can never be stored');
   };
   const writers: Record<string, BatchWriter> = {
-    [TOPICS.telemetry]: batchWriter(readingSchema, skip, async (readings) => {
+    [TOPICS.telemetry]: batchWriter(withFastPath(readingSchema), skip, async (readings) => {
       await store.writeReadings(readings);
       metrics.readingsStored.inc(readings.length);
     }),
@@ -61,7 +61,7 @@ export async function startWriter(args: { bus: Bus; store: Store; log: Logger; m
 const refusedForGood = (err: unknown): err is AppError => err instanceof AppError && !err.retriable;
 
 /** Decodes a batch and writes it; when the store refuses it for good, writes one by one to pass over the culprits. */
-function batchWriter<T>(schema: z.ZodType<T>, skip: Skip, write: (items: T[]) => Promise<void>): BatchWriter {
+function batchWriter<T>(schema: Parser<T>, skip: Skip, write: (items: T[]) => Promise<void>): BatchWriter {
   return async (batch) => {
     const decoded = decode(batch, schema, skip);
     try {
@@ -79,7 +79,7 @@ function batchWriter<T>(schema: z.ZodType<T>, skip: Skip, write: (items: T[]) =>
 }
 
 /** Checks each message against the contract (the bus is a boundary between processes). */
-function decode<T>(batch: ConsumedMessage[], schema: z.ZodType<T>, skip: Skip): { item: T; message: ConsumedMessage }[] {
+function decode<T>(batch: ConsumedMessage[], schema: Parser<T>, skip: Skip): { item: T; message: ConsumedMessage }[] {
   const out: { item: T; message: ConsumedMessage }[] = [];
   for (const message of batch) {
     let json: unknown;

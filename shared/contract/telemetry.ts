@@ -19,7 +19,9 @@ const countsShape = Object.fromEntries(VEHICLE_CLASSES.map((c) => [c, countSchem
 
 export const countsSchema = z
   .strictObject(countsShape)
-  .refine((c) => Object.values(c).some((n) => n !== undefined), 'at least one vehicle class is required');
+  .refine((c) => Object.values(c).some((n) => n !== undefined), 'at least one vehicle class is required')
+  // The refinement in JSON Schema (for fast-path.ts and the OpenAPI document): JSON has no undefined.
+  .meta({ minProperties: 1 });
 
 export const timestampSchema = z.union([
   z.iso.datetime({ offset: true }),
