@@ -10,6 +10,34 @@ interface Row {
   headers: string | null;
 }
 
+/**
+ * A message read from the log. Its headers are parsed when first read: the writer never reads
+ * them, and parsing every message's cost the storage thread a microsecond a message.
+ */
+class LogMessage implements ConsumedMessage {
+  readonly partition = 0;
+  readonly offset: string;
+  readonly key: string;
+  readonly value: string;
+  readonly #headersText: string | null;
+  #headers: Record<string, string> | undefined;
+
+  constructor(
+    readonly topic: string,
+    row: Row,
+  ) {
+    this.offset = String(row.offset);
+    this.key = row.key;
+    this.value = row.value;
+    this.#headersText = row.headers;
+  }
+
+  get headers(): Record<string, string> | undefined {
+    if (this.#headers === undefined && this.#headersText !== null) this.#headers = JSON.parse(this.#headersText) as Record<string, string>;
+    return this.#headers;
+  }
+}
+
 const MAX_BACKOFF_MS = 30_000;
 /**
  * After a round in which no topic filled a whole batch, wait this long before reading again so
@@ -59,14 +87,7 @@ export class SqliteConsumer implements Subscription {
     const rows = db
       .prepare(`SELECT offset, key, value, headers FROM ${logTable(db, topic)} WHERE offset >= ? ORDER BY offset LIMIT ?`)
       .all(from, limit) as Row[];
-    return rows.map((r) => ({
-      topic,
-      partition: 0,
-      offset: String(r.offset),
-      key: r.key,
-      value: r.value,
-      ...(r.headers ? { headers: JSON.parse(r.headers) as Record<string, string> } : {}),
-    }));
+    return rows.map((r) => new LogMessage(topic, r));
   }
 
   start(): void {
