@@ -5,6 +5,7 @@ import type { DeadLetter } from '../contract/dead-letter.ts';
 import type { SensorStatus } from '../contract/sensor-status.ts';
 import type { Reading } from '../contract/telemetry.ts';
 import { VEHICLE_CLASSES } from '../contract/vehicle-classes.ts';
+import { readingTerms, type ReadingTerms } from '../traffic/detector-totals.ts';
 import { DEFAULT_PCU_WEIGHTS, pcuTotal, vehicleTotal, type PcuWeights } from '../traffic/pcu.ts';
 
 /**
@@ -42,8 +43,21 @@ export function readingPoint(r: Reading, weights: Readonly<PcuWeights> = DEFAULT
   if (r.speedKmh !== null) p.floatField('speed_kmh', r.speedKmh);
   if (r.occupancy !== null) p.floatField('occupancy', r.occupancy);
   if (r.seq !== null) p.intField('seq', r.seq);
+  // The reading's terms of the detector sums (DetectorTotals) that InfluxQL cannot compute from the
+  // fields above (SUM takes a field, not n / v): with them a window's totals are one query of sums.
+  // Always written, 0 when not applicable, so a rewrite that drops a speed also drops its terms.
+  const t = readingTerms(r);
+  p.intField(TERM_FIELDS.speedVehicles, t.speedVehicles).floatField(TERM_FIELDS.speedHours, t.speedHours);
+  p.intField(TERM_FIELDS.occupancySeconds, t.occupancySeconds).floatField(TERM_FIELDS.occupancyWeighted, t.occupancyWeighted);
   return p.timestamp(r.ts);
 }
+
+export const TERM_FIELDS = {
+  speedVehicles: 'speed_vehicles',
+  speedHours: 'speed_hours',
+  occupancySeconds: 'occupancy_seconds',
+  occupancyWeighted: 'occupancy_weighted',
+} as const satisfies Record<keyof ReadingTerms, string>;
 
 export const READING_COLUMNS = [
   'sensor_id',

@@ -3,6 +3,7 @@ import { WINDOWS, type CongestionRecord, type WindowName } from '../contract/con
 import type { DeadLetter } from '../contract/dead-letter.ts';
 import type { SensorStatus } from '../contract/sensor-status.ts';
 import type { Reading } from '../contract/telemetry.ts';
+import { VEHICLE_CLASSES } from '../contract/vehicle-classes.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { Logger } from '../logging/create-logger.ts';
 import type { SegmentActivity, SensorSummary, Store, TimeRange } from '../ports/store.ts';
@@ -13,6 +14,7 @@ import { InfluxHttp, type InfluxConnectionOptions, type InfluxSeries, type Preci
 import {
   MEASUREMENT,
   READING_COLUMNS,
+  TERM_FIELDS,
   congestionPoint,
   line,
   readingPoint,
@@ -86,11 +88,47 @@ export class InfluxStore implements Store {
   }
 
   /**
-   * Summed here from the raw readings: InfluxQL's SUM takes one field, not the n / v of the
-   * harmonic mean. (So a window's readings still pass through memory in this deployment.)
+   * Summed by InfluxDB, a row per detector (series): the terms InfluxQL cannot compute are stored
+   * with each reading (influx-points.ts), so closing a window never reads its readings. A detector
+   * with points stored before those fields existed (fewer terms than readings) is summed here from
+   * its segment's raw readings instead, so the totals stay exact across an upgrade.
    */
   async detectorTotals(range: TimeRange, segmentIds: readonly string[]): Promise<DetectorTotals[]> {
-    return detectorTotalsOf(await this.readings(range, segmentIds), range);
+    const from = `FROM "${MEASUREMENT.reading}" WHERE ${timeRange(range)}`;
+    const results = await Promise.all(
+      chunk(segmentIds, IDS_PER_QUERY).map(async (ids) => {
+        const where = `${from} AND ${anyOf('segment_id', ids)} GROUP BY "segment_id", "sensor_id", "lane"`;
+        const [sums, latest] = await Promise.all([this.http.query(`SELECT ${DETECTOR_SUMS} ${where}`), this.http.query(`SELECT last("interval_s") ${where}`)]);
+        return { sums, latest };
+      }),
+    );
+    const lastTs = new Map<string, number>();
+    for (const s of results.flatMap((r) => r.latest)) for (const row of rows([s])) lastTs.set(detectorKey(s.tags), Number(row['time']));
+    const totals: DetectorTotals[] = [];
+    const fromRawReadings = new Set<string>();
+    for (const s of results.flatMap((r) => r.sums)) {
+      const row = rows([s])[0];
+      const segmentId = s.tags['segment_id'] ?? '';
+      if (!row) continue;
+      if (asNumber(row['with_terms']) < asNumber(row['readings'])) fromRawReadings.add(segmentId);
+      const lane = s.tags['lane'] ? Number(s.tags['lane']) : null;
+      totals.push({
+        segmentId,
+        sensorId: s.tags['sensor_id'] ?? '',
+        lane,
+        seconds: asNumber(row['seconds']),
+        counts: Object.fromEntries(VEHICLE_CLASSES.map((c) => [c, asNumber(row[`count_${c}`])])) as DetectorTotals['counts'],
+        speedVehicles: asNumber(row[TERM_FIELDS.speedVehicles]),
+        speedHours: asNumber(row[TERM_FIELDS.speedHours]),
+        occupancySeconds: asNumber(row[TERM_FIELDS.occupancySeconds]),
+        occupancyWeighted: asNumber(row[TERM_FIELDS.occupancyWeighted]),
+        lastTs: lastTs.get(detectorKey(s.tags)) ?? range.from,
+      });
+    }
+    if (fromRawReadings.size === 0) return totals;
+    this.log.debug({ segments: [...fromRawReadings] }, 'readings without stored terms: summing raw readings');
+    const summed = detectorTotalsOf(await this.readings(range, [...fromRawReadings]), range);
+    return [...totals.filter((t) => !fromRawReadings.has(t.segmentId)), ...summed];
   }
 
   async segmentActivity(range: TimeRange, segmentIds: readonly string[]): Promise<Map<string, SegmentActivity>> {
@@ -182,6 +220,19 @@ export class InfluxStore implements Store {
 }
 
 /** The rows of some series as objects keyed by column name. */
+/** Per detector: Σ of every DetectorTotals field, and how many readings carry the stored terms. */
+const DETECTOR_SUMS = [
+  'sum("interval_s") AS "seconds"',
+  ...VEHICLE_CLASSES.map((c) => `sum("count_${c}") AS "count_${c}"`),
+  ...Object.values(TERM_FIELDS).map((f) => `sum("${f}") AS "${f}"`),
+  'count("interval_s") AS "readings"',
+  `count("${TERM_FIELDS.speedHours}") AS "with_terms"`,
+].join(', ');
+
+function detectorKey(tags: Record<string, string>): string {
+  return `${tags['segment_id'] ?? ''}\n${tags['sensor_id'] ?? ''}\n${tags['lane'] ?? ''}`;
+}
+
 function rows(series: InfluxSeries[]): Row[] {
   return series.flatMap((s) => s.values.map((v) => Object.fromEntries(s.columns.map((c, i) => [c, v[i]]))));
 }

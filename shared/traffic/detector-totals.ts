@@ -60,18 +60,33 @@ export function zeroTotals(r: Reading): DetectorTotals {
   };
 }
 
+/** One reading's share of the sums that are not plain counts (a store that cannot compute them in its query language stores them). */
+export interface ReadingTerms {
+  speedVehicles: number;
+  speedHours: number;
+  occupancySeconds: number;
+  occupancyWeighted: number;
+}
+
+export function readingTerms(r: Reading): ReadingTerms {
+  const n = vehicleTotal(r.counts);
+  const withSpeed = n > 0 && r.speedKmh !== null;
+  return {
+    speedVehicles: withSpeed ? n : 0,
+    speedHours: withSpeed ? vehicleHours(n, r.speedKmh!) : 0,
+    occupancySeconds: r.occupancy !== null ? r.intervalS : 0,
+    occupancyWeighted: r.occupancy !== null ? r.occupancy * r.intervalS : 0,
+  };
+}
+
 /** Adds one reading's terms to a detector's totals (sign −1 takes them out again, for a rewritten reading). */
 export function addReading(t: DetectorTotals, r: Reading, sign: 1 | -1 = 1): void {
   t.seconds += sign * r.intervalS;
   addCounts(t.counts, r.counts, sign);
-  const n = vehicleTotal(r.counts);
-  if (n > 0 && r.speedKmh !== null) {
-    t.speedVehicles += sign * n;
-    t.speedHours += sign * vehicleHours(n, r.speedKmh);
-  }
-  if (r.occupancy !== null) {
-    t.occupancySeconds += sign * r.intervalS;
-    t.occupancyWeighted += sign * r.occupancy * r.intervalS;
-  }
+  const terms = readingTerms(r);
+  t.speedVehicles += sign * terms.speedVehicles;
+  t.speedHours += sign * terms.speedHours;
+  t.occupancySeconds += sign * terms.occupancySeconds;
+  t.occupancyWeighted += sign * terms.occupancyWeighted;
   t.lastTs = Math.max(t.lastTs, r.ts);
 }

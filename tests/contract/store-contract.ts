@@ -175,6 +175,18 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         expect(got).toHaveLength(2);
       });
 
+      it('when a rewrite drops a reading\'s speed and occupancy, then its speed and occupancy terms leave the totals', async () => {
+        const id = uniqueId();
+        const seg = `seg-${id}`;
+        const first = reading({ sensorId: `s-${id}`, segmentId: seg, ts: T0 + 1_000, speedKmh: 25, occupancy: 0.4 });
+        await store.writeReadings([first]);
+        await store.writeReadings([{ ...first, speedKmh: null, occupancy: null }]);
+
+        const [got] = await store.detectorTotals({ from: T0, to: T0 + MIN }, [seg]);
+
+        expect(got).toMatchObject({ speedVehicles: 0, speedHours: 0, occupancySeconds: 0, occupancyWeighted: 0, seconds: first.intervalS });
+      });
+
       it('when no segment is asked or none has readings in range, then there are no totals', async () => {
         const id = uniqueId();
         await store.writeReadings([reading({ sensorId: `s-${id}`, segmentId: `seg-${id}`, ts: T0 + 1_000 })]);

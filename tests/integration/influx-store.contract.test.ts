@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { InfluxStore, type InfluxStoreOptions } from '../../shared/adapters/influx-store.ts';
 import { AppError } from '../../shared/errors/app-error.ts';
 import { createLogger } from '../../shared/logging/create-logger.ts';
+import { detectorTotalsOf, type DetectorTotals } from '../../shared/traffic/detector-totals.ts';
 import { requireService } from '../helpers/real-services.ts';
 import { T0, reading, rejection, sorted, status, storeContract, uniqueId } from '../contract/store-contract.ts';
 
@@ -98,6 +99,42 @@ describe('InfluxStore on a real InfluxDB', () => {
     expect(activity.size).toBe(250);
   });
 
+  it('when a window holds thousands of readings, then InfluxDB sums them: the store asks for sums per detector and never for the readings', async () => {
+    const id = uniqueId();
+    const segmentId = `seg-${id}`;
+    const rs = Array.from({ length: 3_000 }, (_, i) =>
+      reading({ sensorId: `s-${id}-${i % 6}`, segmentId, ts: T0 + i * 100, lane: i % 3 === 0 ? null : 1 + (i % 2),
+        speedKmh: i % 5 === 0 ? null : 5 + (i % 70), occupancy: i % 7 === 0 ? null : (i % 10) / 10, intervalS: 20 + (i % 3) * 20 }),
+    );
+    await store.writeReadings(rs);
+    const range = { from: T0 + 1_050, to: T0 + 250_050 };
+    const fetchSpy = vi.spyOn(globalThis, 'fetch');
+
+    const got = await store.detectorTotals(range, [segmentId]);
+
+    const queries = fetchSpy.mock.calls.map(([url]) => new URL(String(url)).searchParams.get('q') ?? '');
+    expect(queries.length).toBeGreaterThan(0);
+    expect(queries.every((q) => /^SELECT (sum|last)\(/.test(q))).toBe(true);
+    expectSameTotals(got, detectorTotalsOf(rs, range));
+  });
+
+  it('when readings were stored before the term fields existed, then that segment is summed from its raw readings, and the totals stay exact', async () => {
+    const id = uniqueId();
+    const segmentId = `seg-${id}`;
+    const stored = reading({ sensorId: `s-${id}`, segmentId, ts: T0 + 2_000, speedKmh: 30, occupancy: 0.25 });
+    await store.writeReadings([stored]);
+    // As the previous version wrote it: no speed_vehicles, speed_hours, occupancy_seconds or occupancy_weighted.
+    const old = reading({ sensorId: `s-${id}`, segmentId, ts: T0 + 1_000, lane: 1, intervalS: 60, speedKmh: 20, occupancy: 0.5,
+      counts: { motorbike: 10, car: 2, bus: 0, truck: 0, bicycle: 0, other: 0 }, seq: 3 });
+    await influxWrite(
+      `traffic_reading,lane=1,segment_id=${segmentId},sensor_id=s-${id} interval_s=60i,count_motorbike=10i,count_car=2i,count_bus=0i,` +
+        `count_truck=0i,count_bicycle=0i,count_other=0i,count_total=12i,pcu_total=5,speed_kmh=20,occupancy=0.5,seq=3i ${T0 + 1_000}`,
+    );
+    const range = { from: T0, to: T0 + 60_000 };
+
+    expectSameTotals(await store.detectorTotals(range, [segmentId]), detectorTotalsOf([old, stored], range));
+  });
+
   it('when the database does not exist, then writes and queries fail with a non-retriable AppError carrying InfluxDB’s message', async () => {
     const missing = new InfluxStore(storeOptions({ database: `missing_${uniqueId().replace(/-/g, '')}` }));
     const write = missing.writeReadings([reading({ sensorId: 's', segmentId: 'g', ts: T0 })]);
@@ -181,7 +218,9 @@ describe('InfluxStore HTTP requests and failures', () => {
     expect(req?.headers.authorization).toBe('Token tok-123');
     expect(req?.body).toBe(
       'traffic_reading,segment_id=seg_a-1,sensor_id=S.1 count_bicycle=3i,count_bus=1i,count_car=12i,count_motorbike=31i,' +
-        `count_other=1i,count_total=50i,count_truck=2i,interval_s=60i,occupancy=0.137,pcu_total=30.4,speed_kmh=42.7 ${T0 + 5}`,
+        'count_other=1i,count_total=50i,count_truck=2i,interval_s=60i,occupancy=0.137,occupancy_seconds=60i,' +
+        // The detector-sum terms: 50 vehicles / 42.7 km/h, and 0.137 × 60 s.
+        `occupancy_weighted=8.22,pcu_total=30.4,speed_hours=1.17096018735363,speed_kmh=42.7,speed_vehicles=50i ${T0 + 5}`,
     );
   });
 
@@ -251,6 +290,28 @@ interface StatementResult {
 }
 
 /** An InfluxQL statement sent directly (admin and verification), not through the adapter. */
+function expectSameTotals(got: DetectorTotals[], want: DetectorTotals[]): void {
+  const key = (d: DetectorTotals) => `${d.segmentId}|${d.sensorId}|${d.lane}`;
+  expect(got.map(key).sort()).toEqual(want.map(key).sort());
+  for (const w of want) {
+    const g = got.find((d) => key(d) === key(w))!;
+    const { speedHours, occupancyWeighted, ...exact } = w;
+    expect(g).toMatchObject(exact);
+    expect(g.speedHours).toBeCloseTo(speedHours, 9);
+    expect(g.occupancyWeighted).toBeCloseTo(occupancyWeighted, 9);
+  }
+}
+
+async function influxWrite(lineProtocol: string): Promise<void> {
+  const params = new URLSearchParams({ db: database, precision: 'ms' });
+  const res = await fetch(`${influx.url.replace(/\/+$/, '')}/write?${params}`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(`${influx.username}:${influx.password}`).toString('base64')}` },
+    body: lineProtocol,
+  });
+  if (!res.ok) throw new Error(`write failed: ${res.status} ${await res.text()}`);
+}
+
 async function influxql(q: string, db?: string): Promise<StatementResult> {
   const params = new URLSearchParams({ epoch: 'ms' });
   if (db) params.set('db', db);
