@@ -8,7 +8,7 @@ import { AppError } from '../errors/app-error.ts';
 import type { Logger } from '../logging/create-logger.ts';
 import type { SegmentActivity, SensorSummary, Store, TimeRange } from '../ports/store.ts';
 import { SensorSummaries } from './sensor-summaries.ts';
-import { detectorTotalsOf, type DetectorTotals } from '../traffic/detector-totals.ts';
+import { addReading, zeroTotals, type DetectorTotals, type ReadingTerms } from '../traffic/detector-totals.ts';
 import type { PcuWeights } from '../traffic/pcu.ts';
 import { InfluxHttp, type InfluxConnectionOptions, type InfluxSeries, type Precision } from './influx-http.ts';
 import {
@@ -90,8 +90,8 @@ export class InfluxStore implements Store {
   /**
    * Summed by InfluxDB, a row per detector (series): the terms InfluxQL cannot compute are stored
    * with each reading (influx-points.ts), so closing a window never reads its readings. A detector
-   * with points stored before those fields existed (fewer terms than readings) is summed here from
-   * its segment's raw readings instead, so the totals stay exact across an upgrade.
+   * with points stored before those fields existed (fewer terms than readings), or whose latest
+   * point the second query missed (written in between), is summed here from its raw points instead.
    */
   async detectorTotals(range: TimeRange, segmentIds: readonly string[]): Promise<DetectorTotals[]> {
     const from = `FROM "${MEASUREMENT.reading}" WHERE ${timeRange(range)}`;
@@ -105,30 +105,50 @@ export class InfluxStore implements Store {
     const lastTs = new Map<string, number>();
     for (const s of results.flatMap((r) => r.latest)) for (const row of rows([s])) lastTs.set(detectorKey(s.tags), Number(row['time']));
     const totals: DetectorTotals[] = [];
-    const fromRawReadings = new Set<string>();
+    const fromPoints = new Map<string, string>(); // detector key → its segment
     for (const s of results.flatMap((r) => r.sums)) {
       const row = rows([s])[0];
-      const segmentId = s.tags['segment_id'] ?? '';
+      const key = detectorKey(s.tags);
+      const last = lastTs.get(key);
       if (!row) continue;
-      if (asNumber(row['with_terms']) < asNumber(row['readings'])) fromRawReadings.add(segmentId);
-      const lane = s.tags['lane'] ? Number(s.tags['lane']) : null;
+      if (last === undefined || asNumber(row['with_terms']) < asNumber(row['readings'])) {
+        fromPoints.set(key, s.tags['segment_id'] ?? '');
+        continue;
+      }
       totals.push({
-        segmentId,
+        segmentId: s.tags['segment_id'] ?? '',
         sensorId: s.tags['sensor_id'] ?? '',
-        lane,
+        lane: s.tags['lane'] ? Number(s.tags['lane']) : null,
         seconds: asNumber(row['seconds']),
         counts: Object.fromEntries(VEHICLE_CLASSES.map((c) => [c, asNumber(row[`count_${c}`])])) as DetectorTotals['counts'],
-        speedVehicles: asNumber(row[TERM_FIELDS.speedVehicles]),
-        speedHours: asNumber(row[TERM_FIELDS.speedHours]),
-        occupancySeconds: asNumber(row[TERM_FIELDS.occupancySeconds]),
-        occupancyWeighted: asNumber(row[TERM_FIELDS.occupancyWeighted]),
-        lastTs: lastTs.get(detectorKey(s.tags)) ?? range.from,
+        ...storedTerms(row)!,
+        lastTs: last,
       });
     }
-    if (fromRawReadings.size === 0) return totals;
-    this.log.debug({ segments: [...fromRawReadings] }, 'readings without stored terms: summing raw readings');
-    const summed = detectorTotalsOf(await this.readings(range, [...fromRawReadings]), range);
-    return [...totals.filter((t) => !fromRawReadings.has(t.segmentId)), ...summed];
+    if (fromPoints.size > 0) totals.push(...(await this.totalsFromPoints(range, fromPoints)));
+    return totals;
+  }
+
+  /** Some detectors' totals from their points, with each point's stored terms where it has them. */
+  private async totalsFromPoints(range: TimeRange, detectors: Map<string, string>): Promise<DetectorTotals[]> {
+    this.log.debug({ detectors: detectors.size }, 'summing detector totals from points (points without stored terms)');
+    const columns = [...READING_COLUMNS, ...Object.values(TERM_FIELDS)].map((c) => `"${c}"`).join(', ');
+    const series = await Promise.all(
+      chunk([...new Set(detectors.values())], IDS_PER_QUERY).map((ids) =>
+        this.http.query(`SELECT ${columns} FROM "${MEASUREMENT.reading}" WHERE ${timeRange(range)} AND ${anyOf('segment_id', ids)}`),
+      ),
+    );
+    const byDetector = new Map<string, DetectorTotals>();
+    for (const row of rows(series.flat())) {
+      const r = rowToReading(row);
+      const key = detectorKey({ segment_id: r.segmentId, sensor_id: r.sensorId, lane: r.lane === null ? '' : String(r.lane) });
+      if (!detectors.has(key)) continue;
+      let t = byDetector.get(key);
+      if (!t) byDetector.set(key, (t = zeroTotals(r)));
+      // A stored term wins over the point's raw fields: InfluxDB keeps a field a rewrite left out.
+      addReading(t, r, 1, storedTerms(row));
+    }
+    return [...byDetector.values()];
   }
 
   async segmentActivity(range: TimeRange, segmentIds: readonly string[]): Promise<Map<string, SegmentActivity>> {
@@ -219,7 +239,6 @@ export class InfluxStore implements Store {
   }
 }
 
-/** The rows of some series as objects keyed by column name. */
 /** Per detector: Σ of every DetectorTotals field, and how many readings carry the stored terms. */
 const DETECTOR_SUMS = [
   'sum("interval_s") AS "seconds"',
@@ -229,10 +248,22 @@ const DETECTOR_SUMS = [
   `count("${TERM_FIELDS.speedHours}") AS "with_terms"`,
 ].join(', ');
 
+/** A point's (or a sum row's) stored terms; undefined for a point written before they existed. */
+function storedTerms(row: Row): ReadingTerms | undefined {
+  if (typeof row[TERM_FIELDS.speedHours] !== 'number') return undefined;
+  return {
+    speedVehicles: asNumber(row[TERM_FIELDS.speedVehicles]),
+    speedHours: asNumber(row[TERM_FIELDS.speedHours]),
+    occupancySeconds: asNumber(row[TERM_FIELDS.occupancySeconds]),
+    occupancyWeighted: asNumber(row[TERM_FIELDS.occupancyWeighted]),
+  };
+}
+
 function detectorKey(tags: Record<string, string>): string {
   return `${tags['segment_id'] ?? ''}\n${tags['sensor_id'] ?? ''}\n${tags['lane'] ?? ''}`;
 }
 
+/** The rows of some series as objects keyed by column name. */
 function rows(series: InfluxSeries[]): Row[] {
   return series.flatMap((s) => s.values.map((v) => Object.fromEntries(s.columns.map((c, i) => [c, v[i]]))));
 }

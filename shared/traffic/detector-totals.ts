@@ -79,11 +79,13 @@ export function readingTerms(r: Reading): ReadingTerms {
   };
 }
 
-/** Adds one reading's terms to a detector's totals (sign −1 takes them out again, for a rewritten reading). */
-export function addReading(t: DetectorTotals, r: Reading, sign: 1 | -1 = 1): void {
+/**
+ * Adds one reading's terms to a detector's totals (sign −1 takes them out again, for a rewritten
+ * reading). `terms`: the reading's terms as a store kept them, when it did.
+ */
+export function addReading(t: DetectorTotals, r: Reading, sign: 1 | -1 = 1, terms: ReadingTerms = readingTerms(r)): void {
   t.seconds += sign * r.intervalS;
   addCounts(t.counts, r.counts, sign);
-  const terms = readingTerms(r);
   t.speedVehicles += sign * terms.speedVehicles;
   t.speedHours += sign * terms.speedHours;
   t.occupancySeconds += sign * terms.occupancySeconds;

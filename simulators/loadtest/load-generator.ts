@@ -46,7 +46,7 @@ const PUMP_EVERY_MS = 2;
 /**
  * Publishes the load: every connection a gateway of its sensors, sequence numbers per sensor from
  * the ledger, paced to the target rate (open loop: a message's schedule does not wait for earlier
- * PUBACKs, only the window does), refilled on each PUBACK. Resolves when the duration is over.
+ * PUBACKs, only the window does), refilled after each chunk of PUBACKs. Resolves when the duration is over.
  */
 export function generateLoad(
   publishers: readonly RawPublisher[],

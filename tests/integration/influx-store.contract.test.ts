@@ -118,11 +118,15 @@ describe('InfluxStore on a real InfluxDB', () => {
     expectSameTotals(got, detectorTotalsOf(rs, range));
   });
 
-  it('when readings were stored before the term fields existed, then that segment is summed from its raw readings, and the totals stay exact', async () => {
+  it('when readings were stored before the term fields existed, then that detector is summed from its points, with the terms newer points store, and the totals stay exact', async () => {
     const id = uniqueId();
     const segmentId = `seg-${id}`;
     const stored = reading({ sensorId: `s-${id}`, segmentId, ts: T0 + 2_000, speedKmh: 30, occupancy: 0.25 });
-    await store.writeReadings([stored]);
+    const neighbour = reading({ sensorId: `s-${id}-other`, segmentId, ts: T0 + 3_000 }); // same segment, no old points: summed by InfluxDB
+    await store.writeReadings([stored, neighbour]);
+    // A rewrite without speed and occupancy: InfluxDB keeps the old speed_kmh and occupancy fields, the stored terms become 0.
+    const rewritten = { ...stored, speedKmh: null, occupancy: null };
+    await store.writeReadings([rewritten]);
     // As the previous version wrote it: no speed_vehicles, speed_hours, occupancy_seconds or occupancy_weighted.
     const old = reading({ sensorId: `s-${id}`, segmentId, ts: T0 + 1_000, lane: 1, intervalS: 60, speedKmh: 20, occupancy: 0.5,
       counts: { motorbike: 10, car: 2, bus: 0, truck: 0, bicycle: 0, other: 0 }, seq: 3 });
@@ -132,7 +136,7 @@ describe('InfluxStore on a real InfluxDB', () => {
     );
     const range = { from: T0, to: T0 + 60_000 };
 
-    expectSameTotals(await store.detectorTotals(range, [segmentId]), detectorTotalsOf([old, stored], range));
+    expectSameTotals(await store.detectorTotals(range, [segmentId]), detectorTotalsOf([old, rewritten, neighbour], range));
   });
 
   it('when the database does not exist, then writes and queries fail with a non-retriable AppError carrying InfluxDB’s message', async () => {

@@ -79,12 +79,30 @@ describe('withFastPath: the same verdicts and values as zod', () => {
     expect(viaZod.data).not.toHaveProperty('extra');
   });
 
-  it('refuses a refinement that has no JSON Schema form, and accepts one given in .meta()', () => {
+  it('refuses a refinement that has no JSON Schema form of its own, and accepts one given in .meta()', () => {
     const atLeastOne = (o: object) => Object.keys(o).length > 0;
-    const bare = z.strictObject({ a: z.number().optional() }).refine(atLeastOne);
+    const object = z.strictObject({ a: z.number().optional() });
+    const bare = object.refine(atLeastOne);
     expect(() => withFastPath(bare)).toThrow(/refine/);
+    expect(() => withFastPath(bare.describe('a description is no form'))).toThrow(/refine/);
+    expect(() => withFastPath(object.meta({ minProperties: 1 }).refine(atLeastOne))).toThrow(/refine/); // the parent's, not its own
     const withForm = withFastPath(bare.meta({ minProperties: 1 }));
     expect(withForm.safeParse({}).success).toBe(false);
     expect(withForm.safeParse({ a: 1 }).success).toBe(true);
+  });
+
+  it('refuses schemas whose output is not their input, or that JSON Schema does not state exactly', () => {
+    expect(() => withFastPath(z.object({ s: z.string().trim() }))).toThrow(/overwrite/);
+    expect(() => withFastPath(z.object({ s: z.preprocess((v) => String(v), z.string()) }))).toThrow(/pipe/);
+    expect(() => withFastPath(z.object({ s: z.string() }).readonly())).toThrow(/readonly/);
+    expect(() => withFastPath(z.object({ s: z.email() }))).toThrow(/string_format email/);
+    expect(() => withFastPath(z.object({ s: z.string().regex(/^[a-z]+$/u) }))).toThrow(/string_format regex/);
+  });
+
+  it('counts string lengths as zod does, in code points', () => {
+    const schema = z.object({ s: z.string().max(4) });
+    const inputs = ['😀😀😀😀', '😀😀😀😀😀', 'abcd', 'abcde'].map((s) => ({ s })); // 8 and 10 UTF-16 units; 4 and 5 units
+    expect(inputs.map((i) => withFastPath(schema).safeParse(i).success)).toEqual([true, false, true, false]);
+    expect(inputs.map((i) => schema.safeParse(i).success)).toEqual([true, false, true, false]);
   });
 });
