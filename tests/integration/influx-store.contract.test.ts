@@ -5,9 +5,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { InfluxStore, type InfluxStoreOptions } from '../../shared/adapters/influx-store.ts';
 import { AppError } from '../../shared/errors/app-error.ts';
 import { createLogger } from '../../shared/logging/create-logger.ts';
-import { detectorTotalsOf, type DetectorTotals } from '../../shared/traffic/detector-totals.ts';
+import { detectorTotalsOf } from '../../shared/traffic/detector-totals.ts';
 import { requireService } from '../helpers/real-services.ts';
-import { T0, reading, rejection, sorted, status, storeContract, uniqueId } from '../contract/store-contract.ts';
+import { T0, expectSameTotals, reading, rejection, sorted, status, storeContract, uniqueId } from '../contract/store-contract.ts';
 
 /**
  * The Store contract and the InfluxDB-specific behaviour on a real InfluxDB (1.x here; the adapter
@@ -294,18 +294,6 @@ interface StatementResult {
 }
 
 /** An InfluxQL statement sent directly (admin and verification), not through the adapter. */
-function expectSameTotals(got: DetectorTotals[], want: DetectorTotals[]): void {
-  const key = (d: DetectorTotals) => `${d.segmentId}|${d.sensorId}|${d.lane}`;
-  expect(got.map(key).sort()).toEqual(want.map(key).sort());
-  for (const w of want) {
-    const g = got.find((d) => key(d) === key(w))!;
-    const { speedHours, occupancyWeighted, ...exact } = w;
-    expect(g).toMatchObject(exact);
-    expect(g.speedHours).toBeCloseTo(speedHours, 9);
-    expect(g.occupancyWeighted).toBeCloseTo(occupancyWeighted, 9);
-  }
-}
-
 async function influxWrite(lineProtocol: string): Promise<void> {
   const params = new URLSearchParams({ db: database, precision: 'ms' });
   const res = await fetch(`${influx.url.replace(/\/+$/, '')}/write?${params}`, {
