@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import type { Logger } from '../logging/create-logger.ts';
 import type { BatchHandler, Bus, BusMessage, ConsumeOptions, ConsumedMessage, Subscription } from '../ports/bus.ts';
 import { SqliteConsumer } from './sqlite-consumer.ts';
+import { encodeLogBatch } from './sqlite-log-batch.ts';
 import { logTable } from './sqlite-log-table.ts';
 
 interface PendingPublish {
@@ -25,17 +26,6 @@ export interface SqliteBusOptions {
 }
 
 const ANNOUNCE_EVERY_MS = 5;
-
-/** Messages of one publish usually share one headers object: serialise it once. */
-let lastHeaders: BusMessage['headers'];
-let lastHeadersJson: string | null = null;
-function headersJson(headers: BusMessage['headers']): string | null {
-  if (headers !== lastHeaders) {
-    lastHeaders = headers;
-    lastHeadersJson = headers ? JSON.stringify(headers) : null;
-  }
-  return lastHeadersJson;
-}
 
 /**
  * The embedded bus: a durable log in one SQLite file (WAL). Publishes that arrive in the same
@@ -111,17 +101,22 @@ export class SqliteBus implements Bus {
     const now = Date.now();
     const touched = new Set<string>();
     try {
+      const byTopic = new Map<string, BusMessage[]>();
+      for (const p of batch) {
+        const messages = byTopic.get(p.topic);
+        if (messages) messages.push(...p.messages);
+        else byTopic.set(p.topic, p.messages.slice());
+      }
       this.db
         .transaction(() => {
-          const next = new Map<string, number>();
-          for (const p of batch) {
-            let offset = next.get(p.topic) ?? ((this.nextOffset.get(p.topic) as number | undefined) ?? 0);
-            const insert = this.insertInto(p.topic);
-            for (const m of p.messages) insert.run(offset++, m.key, m.value, headersJson(m.headers), now);
-            next.set(p.topic, offset);
-            touched.add(p.topic);
+          for (const [topic, messages] of byTopic) {
+            // One row per topic and commit (sqlite-log-batch.ts).
+            const base = (this.nextOffset.get(topic) as number | undefined) ?? 0;
+            const b = encodeLogBatch(messages);
+            this.insertInto(topic).run(base, b.count, b.keys, b.ends, b.headers, b.vals, now);
+            this.advanceOffset.run(topic, base + b.count);
+            touched.add(topic);
           }
-          for (const [topic, offset] of next) this.advanceOffset.run(topic, offset);
         })
         .immediate();
     } catch (err) {
@@ -157,7 +152,7 @@ export class SqliteBus implements Bus {
   private insertInto(topic: string): Database.Statement {
     let insert = this.inserts.get(topic);
     if (!insert) {
-      insert = this.db.prepare(`INSERT INTO ${logTable(this.db, topic)} VALUES (?, ?, ?, ?, ?)`);
+      insert = this.db.prepare(`INSERT INTO ${logTable(this.db, topic)} VALUES (?, ?, ?, ?, ?, ?, ?)`);
       this.inserts.set(topic, insert);
     }
     return insert;
@@ -200,23 +195,25 @@ export class SqliteBus implements Bus {
   /**
    * Time-based retention, like Kafka's retention.ms: whatever the consumer groups committed, a
    * message stays for the retention period (dead letters must stay readable, topics replayable).
-   * Messages of a topic are appended in time order, so the cut-off offset is found by a binary
-   * search along the primary key and the delete is a range delete from the front.
+   * Batches of a topic are appended in time order, so the cut-off is found by a binary search
+   * along the primary key and the delete is a range delete from the front (whole batches).
    */
   private applyRetention(retentionMs: number): void {
     const cutoff = Date.now() - retentionMs;
     const topics = this.db.prepare('SELECT topic, next_offset FROM topics').all() as { topic: string; next_offset: number }[];
     for (const { topic, next_offset: end } of topics) {
       const table = logTable(this.db, topic);
-      const appendedAt = this.db.prepare(`SELECT appended_at FROM ${table} WHERE offset >= ? ORDER BY offset LIMIT 1`).pluck();
-      let lo = (this.db.prepare(`SELECT MIN(offset) FROM ${table}`).pluck().get() as number | null) ?? end;
+      // Of the first batch starting at or after an offset (none: past the last batch's start).
+      const appendedAt = this.db.prepare(`SELECT appended_at FROM ${table} WHERE base_offset >= ? ORDER BY base_offset LIMIT 1`).pluck();
+      let lo = (this.db.prepare(`SELECT MIN(base_offset) FROM ${table}`).pluck().get() as number | null) ?? end;
       let hi = end; // the first offset to keep lies in [lo, hi]
       while (lo < hi) {
         const mid = Math.floor((lo + hi) / 2);
-        if ((appendedAt.get(mid) as number) < cutoff) lo = mid + 1;
+        const at = appendedAt.get(mid) as number | undefined;
+        if (at !== undefined && at < cutoff) lo = mid + 1;
         else hi = mid;
       }
-      this.db.prepare(`DELETE FROM ${table} WHERE offset < ?`).run(lo);
+      this.db.prepare(`DELETE FROM ${table} WHERE base_offset < ?`).run(lo);
     }
   }
 

@@ -1,42 +1,8 @@
 import type Database from 'better-sqlite3';
 import type { Logger } from '../logging/create-logger.ts';
 import type { BatchHandler, ConsumeOptions, ConsumedMessage, Subscription } from '../ports/bus.ts';
+import { decodeLogBatch, type LogBatchRow } from './sqlite-log-batch.ts';
 import { logTable } from './sqlite-log-table.ts';
-
-interface Row {
-  offset: number;
-  key: string;
-  value: string;
-  headers: string | null;
-}
-
-/**
- * A message read from the log. Its headers are parsed when first read: the writer never reads
- * them, and parsing every message's cost the storage thread a microsecond a message.
- */
-class LogMessage implements ConsumedMessage {
-  readonly partition = 0;
-  readonly offset: string;
-  readonly key: string;
-  readonly value: string;
-  readonly #headersText: string | null;
-  #headers: Record<string, string> | undefined;
-
-  constructor(
-    readonly topic: string,
-    row: Row,
-  ) {
-    this.offset = String(row.offset);
-    this.key = row.key;
-    this.value = row.value;
-    this.#headersText = row.headers;
-  }
-
-  get headers(): Record<string, string> | undefined {
-    if (this.#headers === undefined && this.#headersText !== null) this.#headers = JSON.parse(this.#headersText) as Record<string, string>;
-    return this.#headers;
-  }
-}
 
 const MAX_BACKOFF_MS = 30_000;
 /**
@@ -83,11 +49,21 @@ export class SqliteConsumer implements Subscription {
     }
   }
 
+  /** Up to `limit` messages from offset `from` on: from the batch holding `from`, then the next ones. */
   static readRows(db: Database.Database, topic: string, from: number, limit: number): ConsumedMessage[] {
-    const rows = db
-      .prepare(`SELECT offset, key, value, headers FROM ${logTable(db, topic)} WHERE offset >= ? ORDER BY offset LIMIT ?`)
-      .all(from, limit) as Row[];
-    return rows.map((r) => new LogMessage(topic, r));
+    const table = logTable(db, topic);
+    const batches = db
+      .prepare(
+        `SELECT base_offset, count, keys, ends, headers, vals FROM ${table}
+         WHERE base_offset >= COALESCE((SELECT MAX(base_offset) FROM ${table} WHERE base_offset <= ?), 0) ORDER BY base_offset`,
+      )
+      .iterate(from) as IterableIterator<LogBatchRow>;
+    const out: ConsumedMessage[] = [];
+    for (const batch of batches) {
+      out.push(...decodeLogBatch(topic, batch, from, limit - out.length));
+      if (out.length >= limit) break; // ends the iteration (and resets the statement)
+    }
+    return out;
   }
 
   start(): void {

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { decodeLogBatch, type LogBatchRow } from '../../shared/adapters/sqlite-log-batch.ts';
 import type { DeadLetter } from '../../shared/contract/dead-letter.ts';
 
 export interface BusRow {
@@ -13,13 +14,13 @@ export interface BusRow {
 export function readBusTopic(dataDir: string, topic: string): BusRow[] {
   const db = new Database(join(dataDir, 'bus.sqlite'), { readonly: true, fileMustExist: true });
   try {
-    // One table per topic (shared/adapters/sqlite-log-table.ts); none yet means nothing was published.
-    const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(`log:${topic}`);
+    // One table of message batches per topic (shared/adapters/sqlite-log-table.ts); none yet means nothing was published.
+    const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(`batches:${topic}`);
     if (!exists) return [];
-    const rows = db
-      .prepare(`SELECT offset, key, value, headers FROM "log:${topic}" ORDER BY offset`)
-      .all() as { offset: number; key: string; value: string; headers: string | null }[];
-    return rows.map((r) => ({ ...r, headers: r.headers === null ? null : (JSON.parse(r.headers) as Record<string, string>) }));
+    const batches = db.prepare(`SELECT * FROM "batches:${topic}" ORDER BY base_offset`).all() as LogBatchRow[];
+    return batches
+      .flatMap((b) => decodeLogBatch(topic, b, 0, b.count))
+      .map((m) => ({ offset: Number(m.offset), key: m.key, value: m.value, headers: m.headers ?? null }));
   } finally {
     db.close();
   }
