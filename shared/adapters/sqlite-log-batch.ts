@@ -25,17 +25,17 @@ export function encodeLogBatch(messages: readonly BusMessage[]): Omit<LogBatchRo
   const keys: string[] = [];
   const ends: number[] = [];
   const sets: BusMessage['headers'][] = [];
+  const indexOfSet = new Map<BusMessage['headers'], number>(); // by identity: messages of one publish share one object
   const setOf: number[] = [];
   let vals = '';
   for (const m of messages) {
     keys.push(m.key);
     vals += m.value;
     ends.push(vals.length);
-    // Messages of one publish share one headers object: found by identity, usually the last one.
     let set = -1;
     if (m.headers) {
-      set = sets.lastIndexOf(m.headers);
-      if (set === -1) set = sets.push(m.headers) - 1;
+      set = indexOfSet.get(m.headers) ?? -1;
+      if (set === -1) indexOfSet.set(m.headers, (set = sets.push(m.headers) - 1));
     }
     setOf.push(set);
   }
