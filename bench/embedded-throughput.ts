@@ -100,14 +100,16 @@ await Promise.all(
               acked += batch;
               ackedSentAt.push(sentAt);
               ackedCumulative.push(acked);
-              if (nowMs() < endAt) pump();
-              else if (pub.inFlight === 0) resolve();
             });
           }
           pub.flush(); // now, not after every other connection's burst: that time is not the pipeline's
           if (t >= endAt && pub.inFlight === 0) resolve();
           else if (perConnIntervalMs > 0 && t < endAt) setTimeout(pump, Math.max(0, nextSendAt - t));
         };
+        pub.onAcksRead(() => {
+          if (nowMs() < endAt) pump();
+          else if (pub.inFlight === 0) resolve();
+        });
         pump();
       }),
   ),

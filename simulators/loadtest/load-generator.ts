@@ -98,20 +98,6 @@ export function generateLoad(
       const at = Number(ackAt) / 1e6;
       if (measured) record.pubackMs.push(at - sentAt);
       recordAck(record, ledger, seqs, sentAt, at);
-      schedulePump(c);
-    });
-  };
-
-  // Refill once per chunk of PUBACKs, not once per PUBACK: one socket write then carries all the
-  // messages the chunk made room for. A write per message cost the generator a third of its CPU,
-  // and the pipeline a read per message.
-  const pumpScheduled = new Array<boolean>(connections.length).fill(false);
-  const schedulePump = (c: number): void => {
-    if (pumpScheduled[c]) return;
-    pumpScheduled[c] = true;
-    queueMicrotask(() => {
-      pumpScheduled[c] = false;
-      pump(c);
     });
   };
 
@@ -123,6 +109,7 @@ export function generateLoad(
     publishers[c]!.flush(); // now, not after every other connection's burst: that time is not the pipeline's
   };
 
+  publishers.forEach((pub, c) => pub.onAcksRead(() => pump(c))); // refill once per chunk of PUBACKs
   return new Promise((resolve) => {
     let lastTick = record.startedAt;
     let warmingUp = shape.warmupS > 0;

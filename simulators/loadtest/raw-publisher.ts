@@ -22,6 +22,8 @@ export class RawPublisher {
   private closedReason: string | null = null;
   /** When the chunk being read arrived. */
   private ackAt = 0n;
+  private acksInChunk = 0;
+  private afterAcks: (() => void) | null = null;
 
   private constructor(
     private readonly socket: Socket,
@@ -31,11 +33,13 @@ export class RawPublisher {
     const reader = new FrameReader((type, body) => this.onFrame(type, body));
     socket.on('data', (chunk: Buffer) => {
       this.ackAt = process.hrtime.bigint(); // one clock read per chunk: its PUBACKs arrived together
+      this.acksInChunk = 0;
       try {
         reader.push(chunk);
       } catch (err) {
         socket.destroy(err as Error);
       }
+      if (this.acksInChunk > 0) this.afterAcks?.();
     });
     socket.on('error', (err) => (this.closedReason ??= err.message));
     socket.on('close', () => (this.closedReason ??= 'connection closed'));
@@ -49,6 +53,7 @@ export class RawPublisher {
       if (!done) return; // a PUBACK for nothing in flight: not ours to count
       this.pending[id] = undefined;
       this.pendingCount--;
+      this.acksInChunk++;
       done(this.ackAt);
     } else if (type === CONNACK) {
       const code = body[1] ?? 255;
@@ -75,6 +80,15 @@ export class RawPublisher {
       throw new Error(`${host}:${port}: ${refusal}`);
     }
     return pub;
+  }
+
+  /**
+   * Called once after each chunk read that held PUBACKs, after their onAck callbacks: the place to
+   * refill the window. Refilling from each onAck wrote one message per socket write, which cost a
+   * load generator a third of its CPU and the broker a read per message.
+   */
+  onAcksRead(listener: () => void): void {
+    this.afterAcks = listener;
   }
 
   get inFlight(): number {
