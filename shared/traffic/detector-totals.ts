@@ -1,8 +1,7 @@
 import type { Reading } from '../contract/telemetry.ts';
 import { emptyCounts, type VehicleCounts } from '../contract/vehicle-classes.ts';
 import type { TimeRange } from '../ports/store.ts';
-import { vehicleTotal } from './pcu.ts';
-import { vehicleHours } from './speed.ts';
+import { speedTerms } from './speed.ts';
 
 /**
  * The sums DESIGN §5 needs from one detector (a sensor's lane) over a window: everything a
@@ -69,11 +68,10 @@ export interface ReadingTerms {
 }
 
 export function readingTerms(r: Reading): ReadingTerms {
-  const n = vehicleTotal(r.counts);
-  const withSpeed = n > 0 && r.speedKmh !== null;
+  const speed = speedTerms(r.counts, r.speedKmh);
   return {
-    speedVehicles: withSpeed ? n : 0,
-    speedHours: withSpeed ? vehicleHours(n, r.speedKmh!) : 0,
+    speedVehicles: speed.vehicles,
+    speedHours: speed.hours,
     occupancySeconds: r.occupancy !== null ? r.intervalS : 0,
     occupancyWeighted: r.occupancy !== null ? r.occupancy * r.intervalS : 0,
   };

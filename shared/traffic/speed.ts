@@ -8,9 +8,14 @@ import { vehicleTotal } from './pcu.ts';
  */
 export const MIN_SPEED_KMH = 1;
 
-/** One reading's term of the harmonic mean's denominator: n / v, with the speed floor. */
-export function vehicleHours(vehicles: number, speedKmh: number): number {
-  return vehicles / Math.max(speedKmh, MIN_SPEED_KMH);
+/**
+ * One reading's terms of the harmonic mean: n (its vehicles) and n / v (with the speed floor);
+ * both 0 when the reading does not count for speed (no vehicles, or no speed).
+ */
+export function speedTerms(counts: Reading['counts'], speedKmh: number | null): { vehicles: number; hours: number } {
+  const n = vehicleTotal(counts);
+  if (n <= 0 || speedKmh === null) return { vehicles: 0, hours: 0 };
+  return { vehicles: n, hours: n / Math.max(speedKmh, MIN_SPEED_KMH) };
 }
 
 /** v = Σ n_i / Σ (n_i / v_i) from its two sums; null when no reading had vehicles and a speed. */
@@ -28,10 +33,9 @@ export function harmonicMeanSpeed(
   let vehicles = 0;
   let hours = 0;
   for (const r of readings) {
-    const n = vehicleTotal(r.counts);
-    if (n <= 0 || r.speedKmh === null) continue;
-    vehicles += n;
-    hours += vehicleHours(n, r.speedKmh);
+    const t = speedTerms(r.counts, r.speedKmh);
+    vehicles += t.vehicles;
+    hours += t.hours;
   }
   return harmonicMean(vehicles, hours);
 }
