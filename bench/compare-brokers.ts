@@ -33,7 +33,7 @@ const { values: args } = parseArgs({
     rate: { type: 'string', default: '0' },
     batch: { type: 'string', default: '1' },
     qos: { type: 'string', default: '1' },
-    window: { type: 'string', default: '256' },
+    window: { type: 'string', default: '64' },
     record: { type: 'boolean', default: false },
     targets: { type: 'string', default: 'embedded,distributed,mosquitto' },
   },

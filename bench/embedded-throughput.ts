@@ -3,7 +3,7 @@
  * process; reports accepted readings/s, pipeline CPU µs per reading, publish→PUBACK and
  * publish→queryable latency, and checks that every acknowledged reading is in the store.
  *
- *   npx tsx bench/embedded-throughput.ts --connections 8 --seconds 20 --batch 1 --window 256
+ *   npx tsx bench/embedded-throughput.ts --connections 8 --seconds 20 --batch 1 --window 64
  *   --rate N caps the publish rate (messages/s over all connections); 0 = as fast as acknowledged.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -22,7 +22,7 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '8' },
     seconds: { type: 'string', default: '20' },
     batch: { type: 'string', default: '1' },
-    window: { type: 'string', default: '256' },
+    window: { type: 'string', default: '64' },
     rate: { type: 'string', default: '0' },
     'sensors-per-connection': { type: 'string', default: '50' },
   },
