@@ -60,7 +60,7 @@ export function parseLoadtestArgs(argv: string[]): LoadtestCli | 'help' {
       batch: { type: 'string', default: '1' },
       'payload-bytes': { type: 'string', default: '0' },
       // 64: a bigger window only makes the messages queue in the broker (the embedded pipeline did
-      // 40k readings/s at 256 and 47–57k at 64, its scavenges taking 4× as long: bench/RESULTS.md).
+      // 40k readings/s at 256 and 47–57k at 64, its scavenges taking 2–4× as long: bench/RESULTS.md).
       window: { type: 'string', default: '64' },
       pid: { type: 'string' },
       'drain-timeout': { type: 'string', default: '60' },
