@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import type { Logger } from '../logging/create-logger.ts';
 import type { BatchHandler, Bus, BusMessage, ConsumeOptions, ConsumedMessage, Subscription } from '../ports/bus.ts';
 import { SqliteConsumer } from './sqlite-consumer.ts';
-import { encodeLogBatch } from './sqlite-log-batch.ts';
+import { insertLogBatch, prepareLogBatchInsert } from './sqlite-log-batch.ts';
 import { logTable } from './sqlite-log-table.ts';
 
 interface PendingPublish {
@@ -112,9 +112,8 @@ export class SqliteBus implements Bus {
           for (const [topic, messages] of byTopic) {
             // One row per topic and commit (sqlite-log-batch.ts).
             const base = (this.nextOffset.get(topic) as number | undefined) ?? 0;
-            const b = encodeLogBatch(messages);
-            this.insertInto(topic).run(base, b.count, b.keys, b.ends, b.headers, b.vals, now);
-            this.advanceOffset.run(topic, base + b.count);
+            insertLogBatch(this.insertInto(topic), base, messages, now);
+            this.advanceOffset.run(topic, base + messages.length);
             touched.add(topic);
           }
         })
@@ -152,7 +151,7 @@ export class SqliteBus implements Bus {
   private insertInto(topic: string): Database.Statement {
     let insert = this.inserts.get(topic);
     if (!insert) {
-      insert = this.db.prepare(`INSERT INTO ${logTable(this.db, topic)} VALUES (?, ?, ?, ?, ?, ?, ?)`);
+      insert = prepareLogBatchInsert(this.db, logTable(this.db, topic));
       this.inserts.set(topic, insert);
     }
     return insert;

@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import type { BusMessage, ConsumedMessage } from '../ports/bus.ts';
 
 /**
@@ -40,6 +41,17 @@ export function encodeLogBatch(messages: readonly BusMessage[]): Omit<LogBatchRo
     setOf.push(set);
   }
   return { count: messages.length, keys: JSON.stringify(keys), ends: JSON.stringify(ends), headers: JSON.stringify([sets, setOf]), vals };
+}
+
+/** The statement that appends a batch row to a topic's log table (columns in sqlite-log-table.ts's order). */
+export function prepareLogBatchInsert(db: Database.Database, table: string): Database.Statement {
+  return db.prepare(`INSERT INTO ${table} VALUES (?, ?, ?, ?, ?, ?, ?)`);
+}
+
+/** Appends `messages` as one batch row with offsets from `base` on, through a statement of prepareLogBatchInsert. */
+export function insertLogBatch(insert: Database.Statement, base: number, messages: readonly BusMessage[], appendedAt: number): void {
+  const b = encodeLogBatch(messages);
+  insert.run(base, b.count, b.keys, b.ends, b.headers, b.vals, appendedAt);
 }
 
 /** The row's messages with offsets ≥ `from`, at most `limit` of them. */

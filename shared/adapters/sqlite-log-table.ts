@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { encodeLogBatch } from './sqlite-log-batch.ts';
+import { insertLogBatch, prepareLogBatchInsert } from './sqlite-log-batch.ts';
 
 const created = new WeakMap<Database.Database, Set<string>>();
 
@@ -32,14 +32,14 @@ export function logTable(db: Database.Database, topic: string): string {
 function moveSingleMessageLog(db: Database.Database, topic: string, into: string): void {
   const old = `"log:${topic}"`;
   if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(`log:${topic}`)) return;
-  const insert = db.prepare(`INSERT INTO ${into} VALUES (?, ?, ?, ?, ?, ?, ?)`);
+  const insert = prepareLogBatchInsert(db, into);
   const page = db.prepare(`SELECT offset, key, value, headers, appended_at FROM ${old} WHERE offset >= ? ORDER BY offset LIMIT 10000`);
   type OldRow = { offset: number; key: string; value: string; headers: string | null; appended_at: number };
   // Pages rather than an iterator: the connection cannot insert while a statement iterates.
   for (let rows = page.all(0) as OldRow[]; rows.length > 0; rows = page.all(rows.at(-1)!.offset + 1) as OldRow[]) {
     for (const r of rows) {
-      const b = encodeLogBatch([{ key: r.key, value: r.value, ...(r.headers ? { headers: JSON.parse(r.headers) as Record<string, string> } : {}) }]);
-      insert.run(r.offset, b.count, b.keys, b.ends, b.headers, b.vals, r.appended_at);
+      const message = { key: r.key, value: r.value, ...(r.headers ? { headers: JSON.parse(r.headers) as Record<string, string> } : {}) };
+      insertLogBatch(insert, r.offset, [message], r.appended_at);
     }
   }
   db.exec(`DROP TABLE ${old}`);
