@@ -43,7 +43,10 @@ type TotalsRow = Record<`count_${VehicleClass}`, number> & {
 };
 
 /** A detector's sums over one minute, as writeReadings adds (or, for a rewritten reading, corrects) them. */
-export type MinuteDelta = DetectorTotals & { minute: number };
+export interface MinuteDelta {
+  minute: number;
+  totals: DetectorTotals;
+}
 
 /**
  * Per-minute DetectorTotals kept beside the readings (one row per segment, minute, sensor and
@@ -75,9 +78,9 @@ export class DetectorMinutes {
 
   /** Adds a batch's deltas; call inside the transaction that wrote the readings. */
   add(deltas: Iterable<MinuteDelta>): void {
-    for (const d of deltas) {
+    for (const { minute, totals: d } of deltas) {
       const c = d.counts;
-      this.upsert.run(d.segmentId, d.minute, d.sensorId, d.lane ?? 0, d.seconds, c.motorbike, c.car, c.bus, c.truck, c.bicycle, c.other,
+      this.upsert.run(d.segmentId, minute, d.sensorId, d.lane ?? 0, d.seconds, c.motorbike, c.car, c.bus, c.truck, c.bicycle, c.other,
         d.speedVehicles, d.speedHours, d.occupancySeconds, d.occupancyWeighted, d.lastTs);
     }
   }

@@ -98,41 +98,42 @@ export class SqliteStore implements Store {
   /**
    * A new reading is inserted and counted for its sensor; one already stored (a replay) is
    * overwritten and not counted again. Per-sensor counts are kept per minute in `sensor_minutes`,
-   * tallied once per batch: far cheaper than an index on (sensor_id, ts), whose random inserts
-   * cost more than the reading itself.
+   * tallied once per batch from the batch's detector-minute deltas: far cheaper than an index on
+   * (sensor_id, ts), whose random inserts cost more than the reading itself.
    */
   async writeReadings(readings: Reading[]): Promise<void> {
     this.db.transaction(() => {
-      const tallies = new Map<string, { sensorId: string; minute: number; added: number; lastTs: number; lastSegment: string }>();
-      const deltas = new Map<string, MinuteDelta>();
-      for (const r of readings) {
+      const deltas = new Map<string, StoredMinute>();
+      for (const r of bySegment(readings)) {
         const c = r.counts;
         const lane = r.lane ?? 0;
         // Arguments written out: spreading arrays into run() cost a microsecond a reading.
         const added = this.insertReading.run(r.sensorId, r.segmentId, lane, r.ts, r.intervalS, c.motorbike, c.car, c.bus, c.truck, c.bicycle,
           c.other, r.speedKmh, r.occupancy, r.seq).changes;
+        let replaced: Reading | undefined;
         if (added === 0) {
-          // A rewrite (rare): its old values leave the per-minute detector totals, the new ones enter them.
-          const key = [r.sensorId, r.segmentId, lane, r.ts] as const;
-          const old = this.selectReading.get(...key) as ReadingRow | undefined;
-          if (!old) continue; // not stored for another reason than its key (a validated reading never is): count nothing
-          const values = [r.intervalS, c.motorbike, c.car, c.bus, c.truck, c.bicycle, c.other, r.speedKmh, r.occupancy, r.seq] as const;
-          this.overwriteReading.run(...values, ...key);
-          addDelta(deltas, toReading(old), -1);
+          replaced = this.overwrite(r, lane);
+          if (!replaced) continue; // not stored for another reason than its key (a validated reading never is): count nothing
         }
-        addDelta(deltas, r, 1);
-        const minute = Math.floor(r.ts / 60_000) * 60_000;
-        const tallyKey = `${r.sensorId}\n${minute}`;
-        const t = tallies.get(tallyKey);
-        if (!t) tallies.set(tallyKey, { sensorId: r.sensorId, minute, added, lastTs: r.ts, lastSegment: r.segmentId });
-        else {
-          t.added += added;
-          if (r.ts >= t.lastTs) Object.assign(t, { lastTs: r.ts, lastSegment: r.segmentId });
-        }
+        const delta = minuteOf(deltas, r);
+        // A rewrite (rare): its old values leave the per-minute detector totals, the new ones enter them.
+        if (replaced) addReading(delta.totals, replaced, -1);
+        addReading(delta.totals, r, 1);
+        delta.added += added;
       }
       this.detectorMinutes.add(deltas.values());
-      for (const t of tallies.values()) this.tallySensorMinute.run(t.sensorId, t.minute, t.added, t.lastTs, t.lastSegment);
+      for (const t of sensorMinuteTallies(deltas.values())) this.tallySensorMinute.run(t.sensorId, t.minute, t.added, t.lastTs, t.lastSegment);
     })();
+  }
+
+  /** Overwrites a stored reading with `r`; returns what it held (undefined: nothing was stored under r's key). */
+  private overwrite(r: Reading, lane: number): Reading | undefined {
+    const key = [r.sensorId, r.segmentId, lane, r.ts] as const;
+    const old = this.selectReading.get(...key) as ReadingRow | undefined;
+    if (!old) return undefined;
+    const c = r.counts;
+    this.overwriteReading.run(r.intervalS, c.motorbike, c.car, c.bus, c.truck, c.bicycle, c.other, r.speedKmh, r.occupancy, r.seq, ...key);
+    return toReading(old);
   }
 
   async writeCongestion(records: CongestionRecord[]): Promise<void> {
@@ -216,12 +217,49 @@ export class SqliteStore implements Store {
   }
 }
 
-function addDelta(deltas: Map<string, MinuteDelta>, r: Reading, sign: 1 | -1): void {
+/** A detector-minute delta of one batch, with how many of its readings were new (not rewrites). */
+type StoredMinute = MinuteDelta & { added: number };
+
+/**
+ * The batch's readings grouped by segment, in order within each: inserts along one segment's part
+ * of the primary key touch the same B-tree pages one after another (about 1 µs a reading cheaper
+ * than arrival order at load-test rates).
+ */
+function bySegment(readings: readonly Reading[]): readonly Reading[] {
+  const groups = new Map<string, Reading[]>();
+  for (const r of readings) {
+    const group = groups.get(r.segmentId);
+    if (group) group.push(r);
+    else groups.set(r.segmentId, [r]);
+  }
+  return groups.size === 1 ? readings : [...groups.values()].flat();
+}
+
+function minuteOf(deltas: Map<string, StoredMinute>, r: Reading): StoredMinute {
   const minute = Math.floor(r.ts / 60_000) * 60_000;
   const key = `${r.segmentId}\n${minute}\n${r.sensorId}\n${r.lane ?? 0}`;
   let d = deltas.get(key);
-  if (!d) deltas.set(key, (d = { ...zeroTotals(r), minute }));
-  addReading(d, r, sign);
+  // A wrapper rather than `{ ...zeroTotals(r), minute }`: objects made by spreading slowed addReading threefold.
+  if (!d) deltas.set(key, (d = { minute, totals: zeroTotals(r), added: 0 }));
+  return d;
+}
+
+/** Per sensor and minute: readings added, and the segment of the latest one. */
+function sensorMinuteTallies(deltas: Iterable<StoredMinute>) {
+  const tallies = new Map<string, { sensorId: string; minute: number; added: number; lastTs: number; lastSegment: string }>();
+  for (const { minute, totals, added } of deltas) {
+    const key = `${totals.sensorId}\n${minute}`;
+    const t = tallies.get(key);
+    if (!t) tallies.set(key, { sensorId: totals.sensorId, minute, added, lastTs: totals.lastTs, lastSegment: totals.segmentId });
+    else {
+      t.added += added;
+      if (totals.lastTs >= t.lastTs) {
+        t.lastTs = totals.lastTs;
+        t.lastSegment = totals.segmentId;
+      }
+    }
+  }
+  return tallies.values();
 }
 
 function toReading(r: ReadingRow): Reading {
