@@ -1,6 +1,7 @@
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { Aedes } from 'aedes';
 import type { Logger } from '../../shared/logging/create-logger.ts';
+import { brokerPersistence } from './broker-persistence.ts';
 import type { IngestService } from './ingest-service.ts';
 
 export interface MqttBroker {
@@ -29,6 +30,7 @@ export async function startMqttBroker(args: { ingest: IngestService; host: strin
     if (--inFlight === 0) drained?.();
   };
   const broker = await Aedes.createBroker({
+    persistence: brokerPersistence(),
     authorizePublish(client, packet, callback) {
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
       const handoff = args.ingest.handle({ topic: packet.topic, payload, clientId: client?.id ?? null });
