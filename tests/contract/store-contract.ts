@@ -294,6 +294,21 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         ]);
       });
 
+      it('when a sensor moves between segments within one minute and one batch, out of order, then it is named with the segment of its latest reading', async () => {
+        const id = uniqueId();
+        const sensorId = `s-${id}`;
+        const minute = T0 + 60 * MIN;
+        const r = (segmentId: string, ts: number) => reading({ sensorId, segmentId, ts, lane: 1 });
+        await store.writeReadings([r(`seg-${id}-b`, minute + 40_000), r(`seg-${id}-a`, minute + 10_000), r(`seg-${id}-c`, minute + 20_000)]);
+        await store.writeReadings([r(`seg-${id}-a`, minute + 30_000), r(`seg-${id}-a`, minute + 10_000)]); // one new, one replayed
+
+        const mine = await sensorsOf(store, { from: minute, to: minute + MIN }, id);
+
+        expect(mine).toEqual([
+          { sensorId, segmentId: `seg-${id}-b`, lastReadingAt: minute + 40_000, accepted: 4, rejected: 0, state: null, stateAt: null },
+        ]);
+      });
+
       it('when rejections are written, then rejected counts those of the sensor in range, and distinct rejections in the same ms count separately', async () => {
         const id = uniqueId();
         const sensorId = `s-${id}`;
