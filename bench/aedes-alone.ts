@@ -9,9 +9,10 @@
 import { createServer } from 'node:net';
 import { parseArgs } from 'node:util';
 import { Aedes } from 'aedes';
+import { brokerPersistence } from '../services/ingest/broker-persistence.ts';
 
 const { values: args } = parseArgs({ options: { port: { type: 'string', default: '18830' } } });
-const broker = await Aedes.createBroker({ authorizePublish: (_client, _packet, callback) => callback(null) });
+const broker = await Aedes.createBroker({ persistence: brokerPersistence(), authorizePublish: (_client, _packet, callback) => callback(null) });
 const server = createServer((socket) => broker.handle(socket));
 server.listen(Number(args.port), '127.0.0.1', () => process.stdout.write(`aedes alone on 127.0.0.1:${args.port}, pid ${process.pid}\n`));
 process.once('SIGINT', () => server.close(() => broker.close(() => process.exit(0))));
