@@ -104,7 +104,8 @@ export class SqliteStore implements Store {
   async writeReadings(readings: Reading[]): Promise<void> {
     this.db.transaction(() => {
       const deltas = new Map<string, StoredMinute>();
-      for (const r of bySegment(readings)) {
+      for (const i of segmentOrder(readings)) {
+        const r = readings[i]!;
         const c = r.counts;
         const lane = r.lane ?? 0;
         // Arguments written out: spreading arrays into run() cost a microsecond a reading.
@@ -115,11 +116,12 @@ export class SqliteStore implements Store {
           replaced = this.overwrite(r, lane);
           if (!replaced) continue; // not stored for another reason than its key (a validated reading never is): count nothing
         }
-        const delta = minuteOf(deltas, r);
+        const delta = deltaOf(deltas, r);
         // A rewrite (rare): its old values leave the per-minute detector totals, the new ones enter them.
         if (replaced) addReading(delta.totals, replaced, -1);
         addReading(delta.totals, r, 1);
         delta.added += added;
+        if (r.ts === delta.totals.lastTs) delta.latest = i; // indexes grow within a segment
       }
       this.detectorMinutes.add(deltas.values());
       for (const t of sensorMinuteTallies(deltas.values())) this.tallySensorMinute.run(t.sensorId, t.minute, t.added, t.lastTs, t.lastSegment);
@@ -217,45 +219,47 @@ export class SqliteStore implements Store {
   }
 }
 
-/** A detector-minute delta of one batch, with how many of its readings were new (not rewrites). */
-type StoredMinute = MinuteDelta & { added: number };
+/**
+ * A detector-minute delta of one batch, with how many of its readings were new (not rewrites) and
+ * the batch index of its latest reading (the later one of equal ts).
+ */
+type StoredMinute = MinuteDelta & { added: number; latest: number };
 
 /**
- * The batch's readings grouped by segment, in order within each: inserts along one segment's part
- * of the primary key touch the same B-tree pages one after another (about 1 µs a reading cheaper
- * than arrival order at load-test rates).
+ * Indexes of the batch's readings grouped by segment, in order within each: inserts along one
+ * segment's part of the primary key touch the same B-tree pages one after another (about 1 µs a
+ * reading cheaper than arrival order at load-test rates).
  */
-function bySegment(readings: readonly Reading[]): readonly Reading[] {
-  const groups = new Map<string, Reading[]>();
-  for (const r of readings) {
+function segmentOrder(readings: readonly Reading[]): number[] {
+  const groups = new Map<string, number[]>();
+  readings.forEach((r, i) => {
     const group = groups.get(r.segmentId);
-    if (group) group.push(r);
-    else groups.set(r.segmentId, [r]);
-  }
-  return groups.size === 1 ? readings : [...groups.values()].flat();
+    if (group) group.push(i);
+    else groups.set(r.segmentId, [i]);
+  });
+  return [...groups.values()].flat();
 }
 
-function minuteOf(deltas: Map<string, StoredMinute>, r: Reading): StoredMinute {
+function deltaOf(deltas: Map<string, StoredMinute>, r: Reading): StoredMinute {
   const minute = Math.floor(r.ts / 60_000) * 60_000;
   const key = `${r.segmentId}\n${minute}\n${r.sensorId}\n${r.lane ?? 0}`;
   let d = deltas.get(key);
   // A wrapper rather than `{ ...zeroTotals(r), minute }`: objects made by spreading slowed addReading threefold.
-  if (!d) deltas.set(key, (d = { minute, totals: zeroTotals(r), added: 0 }));
+  if (!d) deltas.set(key, (d = { minute, totals: zeroTotals(r), added: 0, latest: -1 }));
   return d;
 }
 
-/** Per sensor and minute: readings added, and the segment of the latest one. */
+/** Per sensor and minute: readings added, and the segment of the latest one (of equal ts, the one that came later). */
 function sensorMinuteTallies(deltas: Iterable<StoredMinute>) {
-  const tallies = new Map<string, { sensorId: string; minute: number; added: number; lastTs: number; lastSegment: string }>();
-  for (const { minute, totals, added } of deltas) {
+  const tallies = new Map<string, { sensorId: string; minute: number; added: number; lastTs: number; latest: number; lastSegment: string }>();
+  for (const { minute, totals, added, latest } of deltas) {
     const key = `${totals.sensorId}\n${minute}`;
     const t = tallies.get(key);
-    if (!t) tallies.set(key, { sensorId: totals.sensorId, minute, added, lastTs: totals.lastTs, lastSegment: totals.segmentId });
+    if (!t) tallies.set(key, { sensorId: totals.sensorId, minute, added, lastTs: totals.lastTs, latest, lastSegment: totals.segmentId });
     else {
       t.added += added;
-      if (totals.lastTs >= t.lastTs) {
-        t.lastTs = totals.lastTs;
-        t.lastSegment = totals.segmentId;
+      if (totals.lastTs > t.lastTs || (totals.lastTs === t.lastTs && latest > t.latest)) {
+        Object.assign(t, { lastTs: totals.lastTs, latest, lastSegment: totals.segmentId });
       }
     }
   }
