@@ -78,4 +78,3 @@ function yieldToIngest(): void {
     log.warn({ err }, 'could not lower the storage thread\'s priority; it competes with ingest as an equal');
   }
 }
-

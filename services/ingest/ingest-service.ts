@@ -38,12 +38,9 @@ export class IngestService {
   /** Headers of the last message: messages from one client within one millisecond share them (and their serialisation). */
   private headers: { ingestedAt: string; clientId: string } = { ingestedAt: '', clientId: '' };
   private headersAt = -1;
-  /** The per-message counter with its label bound once: prom-client hashes a labels object on every inc(). */
-  private readonly telemetryMessages: { inc(): void };
 
   constructor(private readonly opts: IngestOptions) {
     this.log = opts.log.child({ component: 'ingest' });
-    this.telemetryMessages = opts.metrics.mqttMessages.labels({ kind: 'telemetry' });
     this.now = opts.now ?? Date.now;
     this.validation = { network: opts.network, now: 0, maxAgeMs: opts.maxAgeMs, maxFutureMs: opts.maxFutureMs };
   }
@@ -68,7 +65,7 @@ export class IngestService {
   /** Not `async`, and one bus publish when nothing is rejected: this runs once per message on the hot path. */
   private handleTelemetry(topicSensorId: string, message: IncomingMessage): Promise<void> {
     const { metrics, bus } = this.opts;
-    this.telemetryMessages.inc();
+    metrics.mqttMessages.inc({ kind: 'telemetry' });
     const now = this.now();
     this.validation.now = now;
     const result = validateTelemetry(topicSensorId, message.payload, this.validation);
