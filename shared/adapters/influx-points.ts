@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Point } from '@influxdata/influxdb-client';
-import type { CongestionRecord, Los, WindowName } from '../contract/congestion-record.ts';
+import { stationsBeforeStations, type CongestionRecord, type Los, type WindowName } from '../contract/congestion-record.ts';
 import type { DeadLetter } from '../contract/dead-letter.ts';
 import type { SensorStatus } from '../contract/sensor-status.ts';
 import type { Reading } from '../contract/telemetry.ts';
@@ -30,13 +30,15 @@ export function line(point: Point): string {
 }
 
 // --- traffic_reading ---------------------------------------------------------------------
-// Series = (sensor_id, segment_id, lane) and time = ts: the port's reading identity, so writing the
+// Series = (sensor_id, segment_id, lane, station_id) and time = ts: the port's reading identity, so writing the
 // same reading again overwrites it (DESIGN §7). InfluxDB merges fields on overwrite, so a field
 // omitted in the newer write (a value that became null) keeps its older value.
 
 export function readingPoint(r: Reading, weights: Readonly<PcuWeights> = DEFAULT_PCU_WEIGHTS): Point {
   const p = new Point(MEASUREMENT.reading).tag('sensor_id', r.sensorId).tag('segment_id', r.segmentId);
   if (r.lane !== null) p.tag('lane', String(r.lane));
+  // A tag, so that detector sums can be grouped by station; absent for the default station.
+  if (r.stationId != null) p.tag('station_id', r.stationId);
   p.intField('interval_s', r.intervalS);
   for (const c of VEHICLE_CLASSES) p.intField(`count_${c}`, r.counts[c]);
   p.intField('count_total', vehicleTotal(r.counts)).floatField('pcu_total', pcuTotal(r.counts, weights));
@@ -63,6 +65,7 @@ export const READING_COLUMNS = [
   'sensor_id',
   'segment_id',
   'lane',
+  'station_id',
   'interval_s',
   ...VEHICLE_CLASSES.map((c) => `count_${c}`),
   'speed_kmh',
@@ -73,12 +76,14 @@ export const READING_COLUMNS = [
 export function rowToReading(row: Row): Reading {
   const counts = Object.fromEntries(VEHICLE_CLASSES.map((c) => [c, num(row[`count_${c}`]) ?? 0])) as Reading['counts'];
   const lane = row['lane'];
+  const station = row['station_id'];
   return {
     sensorId: str(row['sensor_id']),
     segmentId: str(row['segment_id']),
     ts: num(row['time']) ?? 0,
     intervalS: num(row['interval_s']) ?? 0,
     lane: typeof lane === 'string' && lane !== '' ? Number(lane) : null,
+    stationId: typeof station === 'string' && station !== '' ? station : null,
     counts,
     speedKmh: num(row['speed_kmh']),
     occupancy: num(row['occupancy']),
@@ -107,6 +112,7 @@ export function congestionPoint(r: CongestionRecord): Point {
   p.stringField('status', r.status)
     .intField('sensors_reporting', r.sensorsReporting)
     .intField('sensors_known', r.sensorsKnown)
+    .intField('stations_reporting', r.stationsReporting)
     .intField('from_ms', Date.parse(r.from));
   for (const [key, field] of CONGESTION_FLOATS) {
     const v = r[key];
@@ -135,6 +141,7 @@ export function rowToCongestion(row: Row): CongestionRecord {
     los: typeof los === 'string' ? (los as Los) : null,
     sensorsReporting: num(row['sensors_reporting']) ?? 0,
     sensorsKnown: num(row['sensors_known']) ?? 0,
+    stationsReporting: num(row['stations_reporting']) ?? stationsBeforeStations(num(row['sensors_reporting']) ?? 0),
     lastReadingAt: last === null ? null : iso(last),
   };
 }

@@ -97,7 +97,7 @@ export class InfluxStore implements Store {
     const from = `FROM "${MEASUREMENT.reading}" WHERE ${timeRange(range)}`;
     const results = await Promise.all(
       chunk(segmentIds, IDS_PER_QUERY).map(async (ids) => {
-        const where = `${from} AND ${anyOf('segment_id', ids)} GROUP BY "segment_id", "sensor_id", "lane"`;
+        const where = `${from} AND ${anyOf('segment_id', ids)} GROUP BY "segment_id", "station_id", "sensor_id", "lane"`;
         const [sums, latest] = await Promise.all([this.http.query(`SELECT ${DETECTOR_SUMS} ${where}`), this.http.query(`SELECT last("interval_s") ${where}`)]);
         return { sums, latest };
       }),
@@ -117,6 +117,7 @@ export class InfluxStore implements Store {
       }
       totals.push({
         segmentId: s.tags['segment_id'] ?? '',
+        stationId: s.tags['station_id'] || null,
         sensorId: s.tags['sensor_id'] ?? '',
         lane: s.tags['lane'] ? Number(s.tags['lane']) : null,
         seconds: asNumber(row['seconds']),
@@ -141,7 +142,9 @@ export class InfluxStore implements Store {
     const byDetector = new Map<string, DetectorTotals>();
     for (const row of rows(series.flat())) {
       const r = rowToReading(row);
-      const key = detectorKey({ segment_id: r.segmentId, sensor_id: r.sensorId, lane: r.lane === null ? '' : String(r.lane) });
+      const key = detectorKey({
+        segment_id: r.segmentId, station_id: r.stationId ?? '', sensor_id: r.sensorId, lane: r.lane === null ? '' : String(r.lane),
+      });
       if (!detectors.has(key)) continue;
       let t = byDetector.get(key);
       if (!t) byDetector.set(key, (t = zeroTotals(r)));
@@ -260,7 +263,7 @@ function storedTerms(row: Row): ReadingTerms | undefined {
 }
 
 function detectorKey(tags: Record<string, string>): string {
-  return `${tags['segment_id'] ?? ''}\n${tags['sensor_id'] ?? ''}\n${tags['lane'] ?? ''}`;
+  return `${tags['segment_id'] ?? ''}\n${tags['station_id'] ?? ''}\n${tags['sensor_id'] ?? ''}\n${tags['lane'] ?? ''}`;
 }
 
 /** The rows of some series as objects keyed by column name. */

@@ -26,12 +26,13 @@ const READING_TERMS_AS = READING_TERM_LIST.map((t, i) => `${t} AS ${TERM_NAMES[i
 
 /** The whole minutes of the range come from the per-minute table, its partial first and last minutes from the readings. */
 const UNION = `
-  SELECT sensor_id, lane, ${SUM_COLUMNS.join(', ')}, last_ts FROM detector_minutes
+  SELECT station_id, sensor_id, lane, ${SUM_COLUMNS.join(', ')}, last_ts FROM detector_minutes
     WHERE segment_id = @segment AND minute >= @innerFrom AND minute < @innerTo
-  UNION ALL SELECT sensor_id, lane, ${READING_TERMS} FROM readings WHERE segment_id = @segment AND ts >= @from AND ts < @headTo
-  UNION ALL SELECT sensor_id, lane, ${READING_TERMS} FROM readings WHERE segment_id = @segment AND ts >= @tailFrom AND ts < @to`;
+  UNION ALL SELECT station_id, sensor_id, lane, ${READING_TERMS} FROM readings WHERE segment_id = @segment AND ts >= @from AND ts < @headTo
+  UNION ALL SELECT station_id, sensor_id, lane, ${READING_TERMS} FROM readings WHERE segment_id = @segment AND ts >= @tailFrom AND ts < @to`;
 
 type TotalsRow = Record<`count_${VehicleClass}`, number> & {
+  station_id: string;
   sensor_id: string;
   lane: number;
   seconds: number;
@@ -49,8 +50,8 @@ export interface MinuteDelta {
 }
 
 /**
- * Per-minute DetectorTotals kept beside the readings (one row per segment, minute, sensor and
- * lane), so that a window or a sensor look-back costs a row per detector and minute instead of a
+ * Per-minute DetectorTotals kept beside the readings (one row per segment, minute, station, sensor
+ * and lane), so that a window or a sensor look-back costs a row per detector and minute instead of a
  * row per reading: at load-test rates a 5-minute window holds millions of readings. Exact for any
  * range (up to floating-point rounding of the sums), since partial minutes at its ends are summed
  * from the readings themselves.
@@ -65,13 +66,13 @@ export class DetectorMinutes {
     // file at the same time can never leave the table created but not filled.
     db.transaction(() => createAndFill(db)).immediate();
     this.upsert = db.prepare(
-      `INSERT INTO detector_minutes VALUES (${Array(5 + SUM_COLUMNS.length).fill('?').join(', ')})
-       ON CONFLICT (segment_id, minute, sensor_id, lane) DO UPDATE SET
+      `INSERT INTO detector_minutes VALUES (${Array(6 + SUM_COLUMNS.length).fill('?').join(', ')})
+       ON CONFLICT (segment_id, minute, station_id, sensor_id, lane) DO UPDATE SET
        ${SUM_COLUMNS.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}, last_ts = MAX(last_ts, excluded.last_ts)`,
     );
     this.totalsQuery = db.prepare(
-      `SELECT sensor_id, lane, ${SUM_COLUMNS.map((c) => `SUM(${c}) AS ${c}`).join(', ')}, MAX(last_ts) AS last_ts
-       FROM (${UNION}) GROUP BY sensor_id, lane`,
+      `SELECT station_id, sensor_id, lane, ${SUM_COLUMNS.map((c) => `SUM(${c}) AS ${c}`).join(', ')}, MAX(last_ts) AS last_ts
+       FROM (${UNION}) GROUP BY station_id, sensor_id, lane`,
     );
     this.activityQuery = db.prepare(`SELECT COUNT(DISTINCT sensor_id) AS sensors, MAX(last_ts) AS last FROM (${UNION})`);
   }
@@ -80,7 +81,7 @@ export class DetectorMinutes {
   add(deltas: Iterable<MinuteDelta>): void {
     for (const { minute, totals: d } of deltas) {
       const c = d.counts;
-      this.upsert.run(d.segmentId, minute, d.sensorId, d.lane ?? 0, d.seconds, c.motorbike, c.car, c.bus, c.truck, c.bicycle, c.other,
+      this.upsert.run(d.segmentId, minute, d.stationId ?? '', d.sensorId, d.lane ?? 0, d.seconds, c.motorbike, c.car, c.bus, c.truck, c.bicycle, c.other,
         d.speedVehicles, d.speedHours, d.occupancySeconds, d.occupancyWeighted, d.lastTs);
     }
   }
@@ -88,6 +89,7 @@ export class DetectorMinutes {
   totals(range: TimeRange, segmentId: string): DetectorTotals[] {
     return (this.totalsQuery.all({ segment: segmentId, ...minuteParts(range) }) as TotalsRow[]).map((r) => ({
       segmentId,
+      stationId: r.station_id === '' ? null : r.station_id,
       sensorId: r.sensor_id,
       lane: r.lane === 0 ? null : r.lane,
       seconds: r.seconds,
@@ -110,19 +112,21 @@ export class DetectorMinutes {
 }
 
 function createAndFill(db: Database.Database): void {
-  const existed = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'detector_minutes'").get() !== undefined;
-  if (existed) return;
+  const columns = db.prepare('PRAGMA table_info(detector_minutes)').all() as { name: string }[];
+  if (columns.some((c) => c.name === 'station_id')) return;
+  // A table from before stations: rebuilt from the readings (its key gains the station).
+  if (columns.length > 0) db.exec('DROP TABLE detector_minutes');
   db.exec(`CREATE TABLE detector_minutes (
-    segment_id TEXT NOT NULL, minute INTEGER NOT NULL, sensor_id TEXT NOT NULL, lane INTEGER NOT NULL,
+    segment_id TEXT NOT NULL, minute INTEGER NOT NULL, station_id TEXT NOT NULL, sensor_id TEXT NOT NULL, lane INTEGER NOT NULL,
     seconds INTEGER NOT NULL, ${COUNT_COLUMNS.map((c) => `${c} INTEGER NOT NULL`).join(', ')},
     speed_vehicles INTEGER NOT NULL, speed_hours REAL NOT NULL, occupancy_seconds INTEGER NOT NULL,
     occupancy_weighted REAL NOT NULL, last_ts INTEGER NOT NULL,
-    PRIMARY KEY (segment_id, minute, sensor_id, lane)) WITHOUT ROWID`);
+    PRIMARY KEY (segment_id, minute, station_id, sensor_id, lane)) WITHOUT ROWID`);
   // A store written before the table existed: derive it from its readings (none in a new file).
   db.exec(`INSERT INTO detector_minutes
-    SELECT segment_id, minute, sensor_id, lane, ${SUM_COLUMNS.map((c) => `SUM(${c})`).join(', ')}, MAX(last_ts) FROM (
-      SELECT segment_id, ts / ${MINUTE} * ${MINUTE} AS minute, sensor_id, lane, ${READING_TERMS_AS} FROM readings)
-    GROUP BY segment_id, minute, sensor_id, lane`);
+    SELECT segment_id, minute, station_id, sensor_id, lane, ${SUM_COLUMNS.map((c) => `SUM(${c})`).join(', ')}, MAX(last_ts) FROM (
+      SELECT segment_id, ts / ${MINUTE} * ${MINUTE} AS minute, station_id, sensor_id, lane, ${READING_TERMS_AS} FROM readings)
+    GROUP BY segment_id, minute, station_id, sensor_id, lane`);
 }
 
 /** [from, to) as its whole minutes plus the partial minutes before and after them. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { CongestionRecord, WindowName } from '../contract/congestion-record.ts';
+import { stationsBeforeStations, type CongestionRecord, type WindowName } from '../contract/congestion-record.ts';
 import type { DeadLetter } from '../contract/dead-letter.ts';
 import type { SensorStatus } from '../contract/sensor-status.ts';
 import type { Reading } from '../contract/telemetry.ts';
@@ -16,6 +16,7 @@ interface ReadingRow {
   sensor_id: string;
   segment_id: string;
   lane: number;
+  station_id: string;
   ts: number;
   interval_s: number;
   count_motorbike: number;
@@ -30,12 +31,13 @@ interface ReadingRow {
 }
 
 const COUNT_COLUMNS = VEHICLE_CLASSES.map((c) => `count_${c}`);
-const READING_COLUMNS = ['sensor_id', 'segment_id', 'lane', 'ts', 'interval_s', ...COUNT_COLUMNS, 'speed_kmh', 'occupancy', 'seq'];
+const READING_COLUMNS = ['sensor_id', 'segment_id', 'lane', 'ts', 'interval_s', ...COUNT_COLUMNS, 'speed_kmh', 'occupancy', 'seq', 'station_id'];
 
 /**
  * The embedded store: one SQLite file (WAL). Readings are keyed by (segment, ts, sensor, lane) like
  * an InfluxDB series + time, so writing a reading again overwrites it and a replay is idempotent.
- * Lane "none" is stored as 0 because SQLite treats NULLs in a key as distinct.
+ * Lane "none" is stored as 0 because SQLite treats NULLs in a key as distinct, and the default
+ * station as '' for the same reason (in detector_minutes' key).
  */
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
@@ -57,7 +59,7 @@ export class SqliteStore implements Store {
       CREATE TABLE IF NOT EXISTS readings (
         sensor_id TEXT NOT NULL, segment_id TEXT NOT NULL, lane INTEGER NOT NULL, ts INTEGER NOT NULL,
         interval_s INTEGER NOT NULL, ${COUNT_COLUMNS.map((c) => `${c} INTEGER NOT NULL`).join(', ')},
-        speed_kmh REAL, occupancy REAL, seq INTEGER,
+        speed_kmh REAL, occupancy REAL, seq INTEGER, station_id TEXT NOT NULL DEFAULT '',
         PRIMARY KEY (segment_id, ts, sensor_id, lane)) WITHOUT ROWID;
       DROP INDEX IF EXISTS readings_by_sensor;
       CREATE TABLE IF NOT EXISTS sensor_minutes (
@@ -72,6 +74,7 @@ export class SqliteStore implements Store {
       CREATE TABLE IF NOT EXISTS rejections (
         sensor_id TEXT, received_at INTEGER NOT NULL, reason TEXT NOT NULL, entry_key TEXT NOT NULL UNIQUE);
       CREATE INDEX IF NOT EXISTS rejections_by_time ON rejections (received_at);`);
+    addStationColumn(this.db);
     this.insertReading = this.db.prepare(
       `INSERT OR IGNORE INTO readings (${READING_COLUMNS.join(', ')}) VALUES (${READING_COLUMNS.map(() => '?').join(', ')})`,
     );
@@ -110,15 +113,15 @@ export class SqliteStore implements Store {
         const lane = r.lane ?? 0;
         // Arguments written out: spreading arrays into run() cost a microsecond a reading.
         const added = this.insertReading.run(r.sensorId, r.segmentId, lane, r.ts, r.intervalS, c.motorbike, c.car, c.bus, c.truck, c.bicycle,
-          c.other, r.speedKmh, r.occupancy, r.seq).changes;
+          c.other, r.speedKmh, r.occupancy, r.seq, r.stationId ?? '').changes;
         let replaced: Reading | undefined;
         if (added === 0) {
           replaced = this.overwrite(r, lane);
           if (!replaced) continue; // not stored for another reason than its key (a validated reading never is): count nothing
         }
         const delta = deltaOf(deltas, r);
-        // A rewrite (rare): its old values leave the per-minute detector totals, the new ones enter them.
-        if (replaced) addReading(delta.totals, replaced, -1);
+        // A rewrite (rare): its old values leave the per-minute detector totals (of its old station), the new ones enter them.
+        if (replaced) addReading(deltaOf(deltas, replaced).totals, replaced, -1);
         addReading(delta.totals, r, 1);
         delta.added += added;
         if (r.ts === delta.totals.lastTs) delta.latest = i; // indexes grow within a segment
@@ -134,7 +137,7 @@ export class SqliteStore implements Store {
     const old = this.selectReading.get(...key) as ReadingRow | undefined;
     if (!old) return undefined;
     const c = r.counts;
-    this.overwriteReading.run(r.intervalS, c.motorbike, c.car, c.bus, c.truck, c.bicycle, c.other, r.speedKmh, r.occupancy, r.seq, ...key);
+    this.overwriteReading.run(r.intervalS, c.motorbike, c.car, c.bus, c.truck, c.bicycle, c.other, r.speedKmh, r.occupancy, r.seq, r.stationId ?? '', ...key);
     return toReading(old);
   }
 
@@ -183,7 +186,7 @@ export class SqliteStore implements Store {
     const rows = this.db
       .prepare('SELECT record FROM congestion WHERE segment_id = ? AND window = ? AND to_ms >= ? AND to_ms < ? ORDER BY to_ms')
       .all(segmentId, window, range.from, range.to) as { record: string }[];
-    return rows.map((r) => JSON.parse(r.record) as CongestionRecord);
+    return rows.map((r) => withStations(JSON.parse(r.record) as CongestionRecord));
   }
 
   async sensors(range: TimeRange): Promise<SensorSummary[]> {
@@ -219,6 +222,17 @@ export class SqliteStore implements Store {
   }
 }
 
+/** Readings stored before stations existed belong to their segment's default station (''). */
+function addStationColumn(db: Database.Database): void {
+  const columns = db.prepare('PRAGMA table_info(readings)').all() as { name: string }[];
+  if (!columns.some((c) => c.name === 'station_id')) db.exec("ALTER TABLE readings ADD COLUMN station_id TEXT NOT NULL DEFAULT ''");
+}
+
+/** A record stored before stations existed (its JSON has no stationsReporting) had one station, the default one. */
+function withStations(record: CongestionRecord): CongestionRecord {
+  return record.stationsReporting === undefined ? { ...record, stationsReporting: stationsBeforeStations(record.sensorsReporting) } : record;
+}
+
 /**
  * A detector-minute delta of one batch, with how many of its readings were new (not rewrites) and
  * the batch index of its latest reading (the later one of equal ts).
@@ -242,7 +256,7 @@ function segmentOrder(readings: readonly Reading[]): number[] {
 
 function deltaOf(deltas: Map<string, StoredMinute>, r: Reading): StoredMinute {
   const minute = Math.floor(r.ts / 60_000) * 60_000;
-  const key = `${r.segmentId}\n${minute}\n${r.sensorId}\n${r.lane ?? 0}`;
+  const key = `${r.segmentId}\n${minute}\n${r.stationId ?? ''}\n${r.sensorId}\n${r.lane ?? 0}`;
   let d = deltas.get(key);
   // A wrapper rather than `{ ...zeroTotals(r), minute }`: objects made by spreading slowed addReading threefold.
   if (!d) deltas.set(key, (d = { minute, totals: zeroTotals(r), added: 0, latest: -1 }));
@@ -273,6 +287,7 @@ function toReading(r: ReadingRow): Reading {
     ts: r.ts,
     intervalS: r.interval_s,
     lane: r.lane === 0 ? null : r.lane,
+    stationId: r.station_id === '' ? null : r.station_id,
     counts: {
       motorbike: r.count_motorbike,
       car: r.count_car,

@@ -32,6 +32,13 @@ export const congestionRecordSchema = z.object({
   los: z.enum(LOS_LEVELS).nullable(),
   sensorsReporting: z.number().int(),
   sensorsKnown: z.number().int(),
+  /** Measurement stations (cross-sections) of the segment with a reading in the window (DESIGN §5). */
+  stationsReporting: z.number().int(),
   lastReadingAt: z.string().nullable(),
 });
 export type CongestionRecord = z.infer<typeof congestionRecordSchema>;
+
+/** stationsReporting of a record stored before stations existed: it had one station, the default one (if anything reported). */
+export function stationsBeforeStations(sensorsReporting: number): number {
+  return sensorsReporting > 0 ? 1 : 0;
+}

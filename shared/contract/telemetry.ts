@@ -35,6 +35,8 @@ export const rawReadingSchema = z.strictObject({
   ts: timestampSchema,
   intervalS: z.number().int().min(1).max(3600),
   lane: z.number().int().min(1).max(16).optional(),
+  // DESIGN §3: readings of one segment with the same stationId are the lanes of one cross-section.
+  stationId: idSchema.optional(),
   counts: countsSchema,
   speedKmh: z.number().min(0).max(250).nullable().optional(),
   // Not every detector measures occupancy (radar and cameras often do not): optional here.
@@ -52,6 +54,12 @@ export interface Reading {
   ts: number;
   intervalS: number;
   lane: number | null;
+  /**
+   * The measurement station (cross-section) of the segment the detector belongs to; null: the
+   * segment's default station. Optional in the type for readings written before stations existed
+   * (old bus messages, hand-made test readings): absent means null.
+   */
+  stationId?: string | null;
   counts: VehicleCounts;
   speedKmh: number | null;
   occupancy: number | null;
@@ -64,6 +72,8 @@ export const readingSchema = z.object({
   ts: z.number().int(),
   intervalS: z.number().int().min(1).max(3600),
   lane: z.number().int().min(1).max(16).nullable(),
+  // Optional: bus messages written before stations existed lack it.
+  stationId: idSchema.nullable().optional(),
   counts: z.object(Object.fromEntries(VEHICLE_CLASSES.map((c) => [c, countSchema])) as Record<
     (typeof VEHICLE_CLASSES)[number],
     typeof countSchema
@@ -82,6 +92,7 @@ export function normaliseReading(raw: RawReading): Reading {
     ts: typeof raw.ts === 'number' ? raw.ts : Date.parse(raw.ts),
     intervalS: raw.intervalS,
     lane: raw.lane ?? null,
+    stationId: raw.stationId ?? null,
     counts,
     speedKmh: raw.speedKmh ?? null,
     occupancy: raw.occupancy ?? null,
@@ -90,6 +101,9 @@ export function normaliseReading(raw: RawReading): Reading {
 }
 
 const jsonNumber = (n: number | null): string => (n === null ? 'null' : String(n));
+// undefined → no key at all, as JSON.stringify leaves it out.
+const stationJson = (s: string | null | undefined): string =>
+  s === undefined ? '' : `"stationId":${s === null ? 'null' : JSON.stringify(s)},`;
 
 /**
  * `JSON.stringify(reading)`, byte for byte (a test holds it to that), written out field by field:
@@ -99,7 +113,7 @@ export function readingJson(r: Reading): string {
   const c = r.counts;
   return (
     `{"sensorId":${JSON.stringify(r.sensorId)},"segmentId":${JSON.stringify(r.segmentId)},"ts":${r.ts},"intervalS":${r.intervalS},` +
-    `"lane":${jsonNumber(r.lane)},"counts":{"motorbike":${c.motorbike},"car":${c.car},"bus":${c.bus},"truck":${c.truck},` +
+    `"lane":${jsonNumber(r.lane)},${stationJson(r.stationId)}"counts":{"motorbike":${c.motorbike},"car":${c.car},"bus":${c.bus},"truck":${c.truck},` +
     `"bicycle":${c.bicycle},"other":${c.other}},"speedKmh":${jsonNumber(r.speedKmh)},"occupancy":${jsonNumber(r.occupancy)},` +
     `"seq":${jsonNumber(r.seq)}}`
   );

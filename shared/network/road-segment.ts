@@ -12,6 +12,13 @@ export const roadSegmentSchema = z.object({
   freeFlowKmh: z.number().positive().max(250),
   capacityPcuPerHourPerLane: z.number().positive(),
   kind: z.enum(['urban', 'highway']),
+  /**
+   * Optional measurement stations (cross-sections) of the segment: each with the lanes it
+   * measures, so that sensorsKnown counts lanes per station. Readings may name other stations too.
+   */
+  stations: z
+    .array(z.strictObject({ id: idSchema, offsetM: z.number().min(0), lanes: z.number().int().min(1).max(16) }))
+    .optional(),
 });
 export type RoadSegmentProperties = z.infer<typeof roadSegmentSchema>;
 

@@ -12,7 +12,10 @@ export interface CongestionInput {
   to: number;
   /** The segment's detectors over the window [to − W, to): a store's detectorTotals, or detectorTotalsOf(readings). */
   detectors: readonly DetectorTotals[];
-  /** Sensors expected on the segment; the record reports max(this, sensors reporting). */
+  /**
+   * Sensors seen on the segment lately; the record reports the largest of this, the detectors the
+   * network declares (declaredDetectors) and the sensors reporting.
+   */
   sensorsKnown: number;
   /** Latest reading of the segment before the window (data quality: how long it has been silent). */
   lastReadingBefore?: number | null;
@@ -36,8 +39,13 @@ export function computeCongestion(input: CongestionInput): CongestionRecord {
   const from = to - WINDOWS[window];
   const { detectors } = input;
   const sensorsReporting = new Set(detectors.map((d) => d.sensorId)).size;
+  const stationsReporting = new Set(detectors.map((d) => d.stationId)).size;
   const head = { segmentId: segment.id, window, from: iso(from), to: iso(to) };
-  const tail = { sensorsReporting, sensorsKnown: Math.max(input.sensorsKnown, sensorsReporting) };
+  const tail = {
+    sensorsReporting,
+    sensorsKnown: Math.max(input.sensorsKnown, declaredDetectors(segment, detectors), sensorsReporting),
+    stationsReporting,
+  };
 
   if (detectors.length === 0) {
     // DESIGN §5: no reading at all → no_data, every measured field null (never LOS A).
@@ -51,17 +59,16 @@ export function computeCongestion(input: CongestionInput): CongestionRecord {
 
 function measure(segment: RoadSegment, detectors: readonly DetectorTotals[], weights: Readonly<PcuWeights>): Measured {
   const flow = segmentFlow(detectors, weights);
-  const occupancy = timeWeightedOccupancy(detectors);
   const counted = {
     flowVph: round(flow.vph, 1),
     flowPcuph: round(flow.pcuph, 1),
-    occupancy: occupancy === null ? null : round(occupancy, 3),
+    occupancy: flow.occupancy === null ? null : round(flow.occupancy, 3),
   };
   if (flow.vehicles === 0) {
     // DESIGN §5: sensors reporting but no vehicle → free flow (r = 1, LOS A, flow 0).
     return { ...counted, speedKmh: null, densityPcuPerKmLane: 0, speedRatio: 1, tti: 1, congestionPct: 0, jamFactor: 0, los: 'A' };
   }
-  // DESIGN §5: flow-weighted harmonic mean over the readings with vehicles and a speed.
+  // DESIGN §5: flow-weighted harmonic mean over all the readings with vehicles and a speed (every station).
   const speed = harmonicMean(sum(detectors, (d) => d.speedVehicles), sum(detectors, (d) => d.speedHours));
   // Counting-only detectors: flows are known, everything derived from speed is not.
   if (speed === null) return { ...counted, ...SPEED_DERIVED_NULL };
@@ -84,29 +91,59 @@ function measure(segment: RoadSegment, detectors: readonly DetectorTotals[], wei
   };
 }
 
-/**
- * DESIGN §5: per detector s (a sensor's lane), O_s = Σ intervalS and q_s = Σ counts × 3600 / O_s
- * (veh/h, and pcu/h with PCU-weighted counts); the segment flow is Σ over its detectors. A sensor
- * that reports several lanes is one detector per lane, else its lanes' seconds would add up and
- * divide its flow by the number of lanes.
- */
-function segmentFlow(detectors: readonly DetectorTotals[], weights: Readonly<PcuWeights>) {
-  let vehicles = 0;
-  let vph = 0;
-  let pcuph = 0;
-  for (const d of detectors) {
-    const n = vehicleTotal(d.counts);
-    vehicles += n;
-    vph += (n * 3600) / d.seconds;
-    pcuph += (pcuTotal(d.counts, weights) * 3600) / d.seconds;
-  }
-  return { vehicles, vph, pcuph };
+/** One measurement station's sums over the window (DESIGN §5). */
+interface StationSums {
+  vph: number;
+  pcuph: number;
+  occupancySeconds: number;
+  occupancyWeighted: number;
 }
 
-/** DESIGN §5: Σ occ_i × intervalS_i / Σ intervalS_i over readings with occupancy; null if none. */
-function timeWeightedOccupancy(detectors: readonly DetectorTotals[]): number | null {
-  const seconds = sum(detectors, (d) => d.occupancySeconds);
-  return seconds > 0 ? sum(detectors, (d) => d.occupancyWeighted) / seconds : null;
+/** The stations (cross-sections) that reported in the window, each with its lanes' sums. */
+function stationsOf(detectors: readonly DetectorTotals[], weights: Readonly<PcuWeights>): Map<string | null, StationSums> {
+  const stations = new Map<string | null, StationSums>();
+  for (const d of detectors) {
+    let s = stations.get(d.stationId);
+    if (!s) stations.set(d.stationId, (s = { vph: 0, pcuph: 0, occupancySeconds: 0, occupancyWeighted: 0 }));
+    // Per detector s (a sensor's lane): O_s = Σ intervalS, q_s = Σ counts × 3600 / O_s; a station's flow is Σ over its lanes.
+    s.vph += (vehicleTotal(d.counts) * 3600) / d.seconds;
+    s.pcuph += (pcuTotal(d.counts, weights) * 3600) / d.seconds;
+    s.occupancySeconds += d.occupancySeconds;
+    s.occupancyWeighted += d.occupancyWeighted;
+  }
+  return stations;
+}
+
+/**
+ * DESIGN §5: the segment flow (veh/h and pcu/h) is the mean of its stations' flows — never their
+ * sum, since the same vehicles pass every cross-section of the segment — and its occupancy the mean
+ * of each station's time-weighted lane occupancy Σ occ_i × intervalS_i / Σ intervalS_i (stations
+ * without an occupancy measurement left out; null if none has one). A sensor that reports several
+ * lanes is one detector per lane, else its lanes' seconds would add up and divide its flow by the
+ * number of lanes. With one station (the common case) these are the station's own flow and occupancy.
+ */
+function segmentFlow(detectors: readonly DetectorTotals[], weights: Readonly<PcuWeights>) {
+  const stations = [...stationsOf(detectors, weights).values()];
+  const withOccupancy = stations.filter((s) => s.occupancySeconds > 0);
+  return {
+    vehicles: sum(detectors, (d) => vehicleTotal(d.counts)),
+    vph: sum(stations, (s) => s.vph) / stations.length,
+    pcuph: sum(stations, (s) => s.pcuph) / stations.length,
+    occupancy: withOccupancy.length > 0 ? sum(withOccupancy, (s) => s.occupancyWeighted / s.occupancySeconds) / withOccupancy.length : null,
+  };
+}
+
+/**
+ * Detectors the road network expects on the segment: the lanes of its declared stations, plus the
+ * sensors reporting from stations it does not declare (stations are added in the field before the
+ * network file is updated). 0 when the network declares no station for the segment.
+ */
+function declaredDetectors(segment: RoadSegment, detectors: readonly DetectorTotals[]): number {
+  const declared = segment.stations;
+  if (!declared || declared.length === 0) return 0;
+  const ids = new Set(declared.map((s) => s.id));
+  const undeclared = new Set(detectors.filter((d) => d.stationId === null || !ids.has(d.stationId)).map((d) => d.sensorId));
+  return sum(declared, (s) => s.lanes) + undeclared.size;
 }
 
 function sum<T>(items: readonly T[], value: (item: T) => number): number {

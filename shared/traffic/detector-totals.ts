@@ -10,6 +10,8 @@ import { speedTerms } from './speed.ts';
  */
 export interface DetectorTotals {
   segmentId: string;
+  /** The detector's measurement station (cross-section) on the segment; null: the default station. */
+  stationId: string | null;
   sensorId: string;
   lane: number | null;
   /** Σ intervalS. */
@@ -28,12 +30,12 @@ export interface DetectorTotals {
   lastTs: number;
 }
 
-/** The totals of the readings with ts in [from, to), one per detector (segment, sensor, lane); other readings are ignored. */
+/** The totals of the readings with ts in [from, to), one per detector (segment, station, sensor, lane); other readings are ignored. */
 export function detectorTotalsOf(readings: readonly Reading[], range: TimeRange): DetectorTotals[] {
   const byDetector = new Map<string, DetectorTotals>();
   for (const r of readings) {
     if (r.ts < range.from || r.ts >= range.to) continue;
-    const key = `${r.segmentId}\n${r.sensorId}\n${r.lane ?? ''}`;
+    const key = `${r.segmentId}\n${r.stationId ?? ''}\n${r.sensorId}\n${r.lane ?? ''}`;
     let t = byDetector.get(key);
     if (!t) byDetector.set(key, (t = zeroTotals(r)));
     addReading(t, r);
@@ -54,7 +56,7 @@ function addCounts(sum: VehicleCounts, counts: VehicleCounts, sign: 1 | -1): voi
 /** Totals of the reading's detector with nothing added yet (lastTs: the reading's ts). */
 export function zeroTotals(r: Reading): DetectorTotals {
   return {
-    segmentId: r.segmentId, sensorId: r.sensorId, lane: r.lane, seconds: 0, counts: emptyCounts(), speedVehicles: 0, speedHours: 0,
+    segmentId: r.segmentId, stationId: r.stationId ?? null, sensorId: r.sensorId, lane: r.lane, seconds: 0, counts: emptyCounts(), speedVehicles: 0, speedHours: 0,
     occupancySeconds: 0, occupancyWeighted: 0, lastTs: r.ts,
   };
 }

@@ -160,6 +160,27 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         expectSameTotals(got, want);
       });
 
+      it('when a segment\'s readings name measurement stations, then they keep their station and the totals are per station, in whole and partial minutes', async () => {
+        const id = uniqueId();
+        const seg = `seg-${id}`;
+        const at = (sensor: string, stationId: string | null, lane: number, ts: number, o: Partial<Reading> = {}) =>
+          reading({ sensorId: `s-${id}-${sensor}`, segmentId: seg, stationId, lane, ts, ...o });
+        const rs = [
+          at('a1', 'st-a', 1, T0 + 10_000), at('a2', 'st-a', 2, T0 + 70_000, { speedKmh: 18, occupancy: 0.6 }),
+          at('a1', 'st-a', 1, T0 + 130_000), at('b1', 'st-b.km12', 1, T0 + 65_000, { counts: { motorbike: 50, car: 0, bus: 0, truck: 0, bicycle: 0, other: 0 } }),
+          at('b1', 'st-b.km12', 1, T0 + 175_000), at('d1', null, 1, T0 + 100_000, { occupancy: null }),
+        ];
+        await store.writeReadings(rs);
+        // From inside the first minute to inside the third: the SQLite store sums whole minutes from its table, the ends from readings.
+        const range = { from: T0 + 5_000, to: T0 + 170_000 };
+
+        expect(sorted(await store.readings({ from: T0, to: T0 + 5 * MIN }, [seg]))).toEqual(sorted(rs));
+        const got = await store.detectorTotals(range, [seg]);
+        const want = detectorTotalsOf(rs, range);
+        expect(new Set(want.map((d) => d.stationId))).toEqual(new Set(['st-a', 'st-b.km12', null]));
+        expectSameTotals(got, want);
+      });
+
       it('when a rewrite drops a reading\'s speed and occupancy, then its speed and occupancy terms leave the totals', async () => {
         const id = uniqueId();
         const seg = `seg-${id}`;
@@ -402,7 +423,7 @@ export function uniqueId(): string {
 
 /** The same detectors with the same totals; the two float sums up to rounding (SQL, InfluxDB and JS add in different orders). */
 export function expectSameTotals(got: DetectorTotals[], want: DetectorTotals[]): void {
-  const key = (d: DetectorTotals) => `${d.segmentId}|${d.sensorId}|${d.lane}`;
+  const key = (d: DetectorTotals) => `${d.segmentId}|${d.stationId}|${d.sensorId}|${d.lane}`;
   expect(got.map(key).sort()).toEqual(want.map(key).sort());
   for (const w of want) {
     const g = got.find((d) => key(d) === key(w))!;
@@ -417,6 +438,7 @@ export function reading(o: Partial<Reading> & Pick<Reading, 'sensorId' | 'segmen
   return {
     intervalS: 60,
     lane: 1,
+    stationId: null,
     counts: { motorbike: 31, car: 12, bus: 1, truck: 2, bicycle: 3, other: 1 },
     speedKmh: 42.7,
     occupancy: 0.137,
@@ -446,6 +468,7 @@ export function okRecord(segmentId: string, window: WindowName, to: number): Con
     los: 'B',
     sensorsReporting: 2,
     sensorsKnown: 3,
+    stationsReporting: 1,
     lastReadingAt: iso(to - 1_500),
   };
 }

@@ -43,6 +43,39 @@ describe('SqliteStore: a store file written before detector_minutes existed', ()
   });
 });
 
+describe('SqliteStore: a store file written before measurement stations existed', () => {
+  it('when it is opened, then its readings belong to the default station, the per-minute totals are rebuilt with the station in their key, and new readings may name stations', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rp-store-stations-'));
+    const file = join(dir, 'store.sqlite');
+    const first = new SqliteStore(file);
+    await first.writeReadings([reading({ sensorId: 'a', segmentId: 'seg', ts: T0 + 10_000 }), reading({ sensorId: 'a', segmentId: 'seg', ts: T0 + 2 * MIN })]);
+    await first.close();
+    // As an older version left the file: no station column in either table.
+    const raw = new Database(file);
+    raw.exec(`DROP TABLE detector_minutes; ALTER TABLE readings DROP COLUMN station_id;
+      CREATE TABLE detector_minutes (segment_id TEXT NOT NULL, minute INTEGER NOT NULL, sensor_id TEXT NOT NULL, lane INTEGER NOT NULL,
+        seconds INTEGER NOT NULL, count_motorbike INTEGER NOT NULL, count_car INTEGER NOT NULL, count_bus INTEGER NOT NULL,
+        count_truck INTEGER NOT NULL, count_bicycle INTEGER NOT NULL, count_other INTEGER NOT NULL, speed_vehicles INTEGER NOT NULL,
+        speed_hours REAL NOT NULL, occupancy_seconds INTEGER NOT NULL, occupancy_weighted REAL NOT NULL, last_ts INTEGER NOT NULL,
+        PRIMARY KEY (segment_id, minute, sensor_id, lane)) WITHOUT ROWID;`);
+    raw.close();
+
+    const reopened = new SqliteStore(file);
+    try {
+      await reopened.writeReadings([reading({ sensorId: 'b', segmentId: 'seg', ts: T0 + 3 * MIN, stationId: 'st-2' })]);
+      const range = { from: T0, to: T0 + 4 * MIN };
+      expect((await reopened.readings(range, ['seg'])).map((r) => [r.sensorId, r.stationId])).toEqual([['a', null], ['a', null], ['b', 'st-2']]);
+      const totals = await reopened.detectorTotals(range, ['seg']);
+      expect(totals.map((t) => [t.stationId, t.sensorId, t.seconds, t.lastTs]).sort()).toEqual([
+        [null, 'a', 120, T0 + 2 * MIN],
+        ['st-2', 'b', 60, T0 + 3 * MIN],
+      ]);
+    } finally {
+      await reopened.close();
+    }
+  });
+});
+
 describe('SqliteStore: a reading SQLite refuses for another reason than its key', () => {
   it('when INSERT OR IGNORE skips it (a NOT NULL column is null), then it is not counted in the detector totals either', async () => {
     dir = mkdtempSync(join(tmpdir(), 'rp-store-refused-'));

@@ -123,7 +123,7 @@ describe('normaliseReading (DESIGN §3, §6: ts as epoch ms, absent fields null)
     expect(r.counts).toEqual({ motorbike: 0, car: 0, bus: 2, truck: 0, bicycle: 4, other: 0 });
   });
 
-  it('when optional fields are absent, then lane, speedKmh, occupancy and seq are null', () => {
+  it('when optional fields are absent, then lane, stationId, speedKmh, occupancy and seq are null', () => {
     const r = normaliseReading(accept(minimal));
     expect(r).toEqual({
       sensorId: 'ql13-nb-01.lane1',
@@ -131,6 +131,7 @@ describe('normaliseReading (DESIGN §3, §6: ts as epoch ms, absent fields null)
       ts: EPOCH_MS,
       intervalS: 60,
       lane: null,
+      stationId: null,
       counts: { motorbike: 0, car: 1, bus: 0, truck: 0, bicycle: 0, other: 0 },
       speedKmh: null,
       occupancy: null,
@@ -145,7 +146,7 @@ describe('normaliseReading (DESIGN §3, §6: ts as epoch ms, absent fields null)
   it('when a reading is normalised, then the result satisfies the bus/store reading schema', () => {
     const minimalNorm = normaliseReading(accept(minimal));
     const fullNorm = normaliseReading(
-      accept({ ...minimal, ts: '2026-03-01T15:00:00+07:00', lane: 2, speedKmh: 30, occupancy: 0.2, seq: 9 }),
+      accept({ ...minimal, ts: '2026-03-01T15:00:00+07:00', lane: 2, stationId: 'st-km12', speedKmh: 30, occupancy: 0.2, seq: 9 }),
     );
     expect(readingSchema.safeParse(minimalNorm).success).toBe(true);
     expect(readingSchema.safeParse(fullNorm).success).toBe(true);

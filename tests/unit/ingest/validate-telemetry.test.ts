@@ -63,6 +63,7 @@ describe('validateTelemetry: fixtures', () => {
       ts: NOW,
       intervalS: 60,
       lane: null,
+      stationId: null,
       counts: { motorbike: 12, car: 3, bus: 0, truck: 0, bicycle: 0, other: 0 },
       speedKmh: null,
       occupancy: null,
