@@ -53,8 +53,24 @@ export function loadRoadNetwork(path: string | URL = DEFAULT_NETWORK_URL): RoadN
     else byId.set(segment.id, segment);
   });
   if (duplicates.length > 0) fail(file, duplicates);
+  const badStations = segments.flatMap(stationProblems);
+  if (badStations.length > 0) fail(file, badStations);
 
   return { segments, byId };
+}
+
+/** A segment's declared stations: distinct ids, on the segment, no more lanes than it has. */
+function stationProblems(segment: RoadSegment): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const st of segment.stations ?? []) {
+    const where = `segment "${segment.id}": station "${st.id}"`;
+    if (seen.has(st.id)) problems.push(`${where}: duplicate station id`);
+    seen.add(st.id);
+    if (st.offsetM > segment.lengthM) problems.push(`${where}: offsetM ${st.offsetM} is beyond the segment's length (${segment.lengthM} m)`);
+    if (st.lanes > segment.lanes) problems.push(`${where}: ${st.lanes} lanes on a segment of ${segment.lanes}`);
+  }
+  return problems;
 }
 
 /** Segments on the same road and direction whose last position is this segment's first one. */

@@ -30,3 +30,23 @@ export function selectSegments(network: RoadNetwork, patterns: readonly string[]
 function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+/**
+ * node:util parseArgs refuses `--backfill -20m..now` ("argument is ambiguous"): a value that
+ * starts with a dash looks like an option to it. A relative time or a negative number ("-20m",
+ * "-2h..now", "-5") after an option that takes a value is its value, so such pairs become
+ * `--name=value` before parsing; everything else passes unchanged.
+ */
+export function joinDashValues(argv: readonly string[], options: Readonly<Record<string, { type: 'string' | 'boolean' }>>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    const name = arg.startsWith('--') && !arg.includes('=') ? arg.slice(2) : null;
+    if (name !== null && options[name]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}

@@ -20,8 +20,10 @@ Fleet
   --mix-highway C=S,…       the same on highways
   --gateway-share X         share of roadside cabinets that batch their detectors (default 0.7)
   --stations-per-gateway N  stations (one detector per lane) per cabinet (default 1)
-  --incident SEG:LANES:START:DURATION  block lanes 1..LANES of SEG from START after the simulated start,
-                            e.g. ql13-nb-04:1:10m:45m (repeatable)
+  --incident SEG:LANES:START:DURATION[:METRES]  block lanes 1..LANES of SEG from START after the
+                            simulated start, METRES along the segment (default a third of its length):
+                            the queue stands in every lane upstream of it, the closed lanes are almost
+                            empty at the stations downstream; e.g. ql13-nb-04:1:10m:45m (repeatable)
   --faults K=R,…            share of readings with a fault: dropout, stuck, duplicate, outOfOrder,
                             clockSkew, malformed (exact per 1000 readings)
   --skew S                  clock skew of skewed readings in seconds (default 917)
@@ -33,7 +35,7 @@ Time
                             readings never go out before their ts unless --allow-future
   --start T                 simulated start: now, -2h, now-30m or ISO 8601
   --duration D | --until T  stop by itself (90s, 20m, 4h, 1d); otherwise Ctrl-C stops it
-  --backfill FROM..TO       the period as fast as the broker acknowledges, e.g. -20m..now
+  --backfill FROM..TO       the period as fast as the broker acknowledges, e.g. --backfill -20m..now
   --max-age D               the pipeline's ROADPULSE_MAX_READING_AGE_S (default 7d): older readings are rejected
   --max-future D            the pipeline's ROADPULSE_MAX_FUTURE_S (default 5m)
 

@@ -9,7 +9,7 @@ import type { Incident } from '../model/incidents.ts';
 import { DEFAULT_TRAFFIC_OPTIONS } from '../model/traffic-model.ts';
 import { DEFAULT_VEHICLE_MIXES, normaliseMix } from '../model/vehicle-mix.ts';
 import { loadScenario, type Scenario } from '../scenario/scenario-file.ts';
-import { parseKeyValues, selectSegments } from './option-parsers.ts';
+import { joinDashValues, parseKeyValues, selectSegments } from './option-parsers.ts';
 import { alignDown, latestLocalWindow, parseDuration, parseTimeRange, parseTimeSpec } from './time-spec.ts';
 
 export const SIMULATE_OPTIONS = {
@@ -57,7 +57,8 @@ export interface SimulateOptions {
 
 /** Command line (+ scenario file) → a fully resolved run. Throws an Error with a user-facing message. */
 export function resolveSimulateOptions(argv: string[], nowMs: number, network: RoadNetwork): SimulateOptions | 'help' {
-  const { values: v } = parseArgs({ args: argv, options: SIMULATE_OPTIONS, strict: true, allowPositionals: false });
+  const args = joinDashValues(argv, SIMULATE_OPTIONS);
+  const { values: v } = parseArgs({ args, options: SIMULATE_OPTIONS, strict: true, allowPositionals: false });
   if (v.help) return 'help';
   const scenario: Scenario = v.scenario ? loadScenario(v.scenario) : {};
   const num = (name: string, text: string | undefined, fallback: number, check: (n: number) => boolean = Number.isFinite): number => {
@@ -85,9 +86,14 @@ export function resolveSimulateOptions(argv: string[], nowMs: number, network: R
   const segmentPatterns = v.segments ? v.segments.split(',') : (scenario.segments ?? ['*']);
   const incidents = [...(scenario.incidents ?? []).map((i) => ({ ...i })), ...(v.incident ?? []).map(parseIncident)].map(
     (i): Incident => {
-      if (!network.byId.has(i.segmentId)) throw new Error(`incident on unknown segment "${i.segmentId}"`);
+      const segment = network.byId.get(i.segmentId);
+      if (!segment) throw new Error(`incident on unknown segment "${i.segmentId}"`);
+      if (i.offsetM !== undefined && i.offsetM > segment.lengthM) {
+        throw new Error(`incident on "${i.segmentId}" at ${i.offsetM} m: the segment is ${segment.lengthM} m long`);
+      }
       const startMs = plan.startMs + i.startMin * 60_000;
-      return { segmentId: i.segmentId, lanesBlocked: i.lanesBlocked, startMs, endMs: startMs + i.durationMin * 60_000 };
+      const at = i.offsetM === undefined ? {} : { offsetM: i.offsetM };
+      return { segmentId: i.segmentId, lanesBlocked: i.lanesBlocked, startMs, endMs: startMs + i.durationMin * 60_000, ...at };
     },
   );
 
@@ -169,12 +175,15 @@ function resolveTimePlan(v: TimeArgs, scenario: Scenario, nowMs: number, interva
   return { mode: speedup > 1 ? 'accelerated' : 'realtime', startMs, endMs, speedup, allowFuture };
 }
 
-/** "ql13-nb-04:1:10m:45m" → segment, lanes blocked, start after the simulated start, duration. */
-function parseIncident(text: string): { segmentId: string; lanesBlocked: number; startMin: number; durationMin: number } {
-  const [segmentId, lanes, start, duration, ...rest] = text.split(':');
+/** "ql13-nb-04:1:10m:45m[:900]" → segment, lanes blocked, start after the simulated start, duration, and where (metres along). */
+function parseIncident(text: string): { segmentId: string; lanesBlocked: number; startMin: number; durationMin: number; offsetM?: number } {
+  const [segmentId, lanes, start, duration, offset, ...rest] = text.split(':');
   const lanesBlocked = Number(lanes);
-  if (!segmentId || !start || !duration || rest.length > 0 || !Number.isInteger(lanesBlocked) || lanesBlocked < 1) {
-    throw new Error(`--incident "${text}": expected SEGMENT:LANES:START:DURATION, e.g. ql13-nb-04:1:10m:45m`);
+  const offsetM = offset === undefined ? undefined : Number(offset);
+  const badOffset = offsetM !== undefined && !(Number.isFinite(offsetM) && offsetM >= 0);
+  if (!segmentId || !start || !duration || rest.length > 0 || !Number.isInteger(lanesBlocked) || lanesBlocked < 1 || badOffset) {
+    throw new Error(`--incident "${text}": expected SEGMENT:LANES:START:DURATION[:METRES], e.g. ql13-nb-04:1:10m:45m or ql13-nb-04:1:10m:45m:900`);
   }
-  return { segmentId, lanesBlocked, startMin: parseDuration(start) / 60_000, durationMin: parseDuration(duration) / 60_000 };
+  const at = offsetM === undefined ? {} : { offsetM };
+  return { segmentId, lanesBlocked, startMin: parseDuration(start) / 60_000, durationMin: parseDuration(duration) / 60_000, ...at };
 }

@@ -1,4 +1,5 @@
 import type { FleetGenerator } from '../fleet/fleet-generator.ts';
+import { MIN_STATION_SPACING_M, type CrowdedSegment } from '../fleet/layout.ts';
 import type { Ledger } from '../fleet/ledger.ts';
 import { isoWithOffset } from '../fleet/messages.ts';
 import type { RunStats } from '../mqtt/run-fleet.ts';
@@ -26,7 +27,11 @@ export interface SimulateSummary {
   seed: number;
   mode: string;
   simulated: { from: string; to: string | null; ticks: number; intervalS: number };
-  fleet: { detectors: number; gateways: number; batchingGateways: number; connections: number; segments: number };
+  fleet: {
+    detectors: number; stations: number; gateways: number; batchingGateways: number; connections: number; segments: number;
+    /** Segments whose stations stand closer than MIN_STATION_SPACING_M. */
+    crowdedSegments: CrowdedSegment[];
+  };
   realSeconds: number;
   readings: { generated: number; acked: number; perSecond: number };
   messages: { sent: number; acked: number; failed: number };
@@ -48,6 +53,8 @@ export function summarise(o: SimulateOptions, g: FleetGenerator, stats: RunStats
     },
     fleet: {
       detectors: g.layout.detectors.length,
+      stations: new Set(g.layout.detectors.map((d) => d.stationId)).size,
+      crowdedSegments: g.layout.crowded,
       gateways: g.layout.gateways.length,
       batchingGateways: g.layout.gateways.filter((x) => x.batches).length,
       connections,
@@ -66,10 +73,19 @@ export function summaryText(s: SimulateSummary): string {
   return [
     `roadpulse simulator${s.scenario ? ` — scenario ${s.scenario}` : ''} (seed ${s.seed}, ${s.mode})`,
     `  simulated   ${s.simulated.from} → ${s.simulated.to ?? '-'}: ${s.simulated.ticks} intervals of ${s.simulated.intervalS} s in ${s.realSeconds} s`,
-    `  fleet       ${s.fleet.detectors} detectors on ${s.fleet.segments} segments, ${s.fleet.gateways} cabinets (${s.fleet.batchingGateways} batching), ${s.fleet.connections} MQTT connections`,
+    `  fleet       ${s.fleet.detectors} detectors at ${s.fleet.stations} stations on ${s.fleet.segments} segments, ${s.fleet.gateways} cabinets (${s.fleet.batchingGateways} batching), ${s.fleet.connections} MQTT connections`,
+    ...crowdedText(s.fleet.crowdedSegments),
     `  readings    ${fmt(s.readings.generated)} generated, ${fmt(s.readings.acked)} acknowledged (${fmt(s.readings.perSecond)}/s)`,
     `  messages    ${fmt(s.messages.sent)} sent, ${fmt(s.messages.acked)} acknowledged, ${fmt(s.messages.failed)} failed`,
     `  faults      ${kv(s.faults)}`,
     `  pipeline should report: ${fmt(s.expectedAtPipeline.accepted)} accepted, ${fmt(s.expectedAtPipeline.distinctStored)} distinct readings stored; rejected ${kv(s.expectedAtPipeline.rejected)}`,
   ].join('\n');
+}
+
+/** Said in the summary rather than refused: a load test may want more detectors than the road has room for. */
+function crowdedText(crowded: readonly CrowdedSegment[]): string[] {
+  if (crowded.length === 0) return [];
+  const worst = [...crowded].sort((a, b) => a.spacingM - b.spacingM).slice(0, 5);
+  const list = worst.map((c) => `${c.segmentId} ${c.stations} stations ${c.spacingM} m apart`).join(', ');
+  return [`  note        ${crowded.length} segment(s) have stations closer than ${MIN_STATION_SPACING_M} m: ${list}${crowded.length > 5 ? ', …' : ''}`];
 }

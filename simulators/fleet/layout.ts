@@ -6,6 +6,20 @@ export interface Detector {
   gatewayId: string;
   segmentId: string;
   lane: number;
+  /** Its measurement station (cross-section): `{segmentId}.s{round}` (DESIGN §3 stationId). */
+  stationId: string;
+  /** Where the station stands, metres from the segment's start. */
+  offsetM: number;
+}
+
+/** Stations on a segment closer together than this are reported in the summary (PeMS-like spacing is ~0.5–1 km). */
+export const MIN_STATION_SPACING_M = 300;
+
+/** A segment that got more stations than its length holds at MIN_STATION_SPACING_M. */
+export interface CrowdedSegment {
+  segmentId: string;
+  stations: number;
+  spacingM: number;
 }
 
 /**
@@ -22,6 +36,7 @@ export interface Gateway {
 export interface FleetLayout {
   detectors: Detector[];
   gateways: Gateway[];
+  crowded: CrowdedSegment[];
 }
 
 export interface LayoutOptions {
@@ -35,7 +50,10 @@ export interface LayoutOptions {
 /**
  * Puts `sensors` detectors on the segments: in rounds, one station per segment per round, one
  * detector per lane, in the segments' order, until the count is reached (the last station may
- * be partial). Deterministic: no randomness involved.
+ * be partial). A segment's k stations stand evenly along it, at (i + ½) × length / k; segments
+ * whose stations end up closer than MIN_STATION_SPACING_M are listed in `crowded` (the simulator
+ * says so rather than refuse: a load test may want many detectors on few segments).
+ * Deterministic: no randomness involved.
  */
 export function layoutFleet(segments: readonly RoadSegment[], options: LayoutOptions): FleetLayout {
   if (segments.length === 0) throw new Error('no road segment to put sensors on');
@@ -49,6 +67,10 @@ export function layoutFleet(segments: readonly RoadSegment[], options: LayoutOpt
       placed += lanes;
     }
   }
+
+  const perSegment = new Map<string, number>();
+  for (const st of stations) perSegment.set(st.segment.id, (perSegment.get(st.segment.id) ?? 0) + 1);
+  const offsetOf = (st: (typeof stations)[number]) => ((st.round + 0.5) * st.segment.lengthM) / perSegment.get(st.segment.id)!;
 
   const perGateway = Math.max(1, options.stationsPerGateway);
   const gatewayCount = Math.ceil(stations.length / perGateway);
@@ -64,9 +86,16 @@ export function layoutFleet(segments: readonly RoadSegment[], options: LayoutOpt
         gatewayId: id,
         segmentId: st.segment.id,
         lane: i + 1,
+        stationId: `${st.segment.id}.s${st.round}`,
+        offsetM: Math.round(offsetOf(st)),
       })),
     );
     gateways.push({ id, batches, detectors });
   }
-  return { detectors: gateways.flatMap((g) => g.detectors), gateways };
+  const crowded: CrowdedSegment[] = [];
+  for (const segment of segments) {
+    const k = perSegment.get(segment.id) ?? 0;
+    if (k > 1 && segment.lengthM / k < MIN_STATION_SPACING_M) crowded.push({ segmentId: segment.id, stations: k, spacingM: Math.round(segment.lengthM / k) });
+  }
+  return { detectors: gateways.flatMap((g) => g.detectors), gateways, crowded };
 }

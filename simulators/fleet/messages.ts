@@ -24,7 +24,7 @@ const BATCH_BYTES = MAX_PAYLOAD_BYTES - 1024; // leave room for the brackets and
 export function readingJson(r: SimReading, isoTs: boolean): string {
   const ts = isoTs ? isoWithOffset(r.ts, 420) : r.ts;
   return JSON.stringify({
-    sensorId: r.sensorId, segmentId: r.segmentId, ts, intervalS: r.intervalS, lane: r.lane,
+    sensorId: r.sensorId, segmentId: r.segmentId, ts, intervalS: r.intervalS, lane: r.lane, stationId: r.stationId,
     counts: r.counts, speedKmh: r.speedKmh, occupancy: r.occupancy, seq: r.seq,
   });
 }

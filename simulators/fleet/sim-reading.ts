@@ -12,6 +12,7 @@ export interface SimReading {
   ts: number;
   intervalS: number;
   lane: number;
+  stationId: string;
   /** Only the classes the mix has; a negative count marks a deliberately malformed reading. */
   counts: Partial<VehicleCounts>;
   speedKmh: number | null;
@@ -33,10 +34,15 @@ export interface ReadingContext {
   rng: Prng;
 }
 
-/** Flow (pcu/h) in one lane: the segment's flow with closed lanes carrying almost nothing. */
-export function laneFlowPcuPerHour(conditions: SegmentConditions, lane: number): number {
-  const { segment, blockedLanes } = conditions;
-  const weight = (l: number) => (blockedLanes.includes(l) ? BLOCKED_LANE_SHARE : 1);
+/**
+ * Flow (pcu/h) in one lane at a station `offsetM` along the segment: the segment's flow, spread
+ * over its lanes; downstream of an incident's blockage the closed lanes carry almost nothing,
+ * while upstream of it the queue stands in every lane.
+ */
+export function laneFlowPcuPerHour(conditions: SegmentConditions, lane: number, offsetM: number): number {
+  const { segment, blockage } = conditions;
+  const closed = blockage !== null && offsetM > blockage.offsetM ? blockage.lanes : [];
+  const weight = (l: number) => (closed.includes(l) ? BLOCKED_LANE_SHARE : 1);
   let total = 0;
   for (let l = 1; l <= segment.lanes; l++) total += weight(l);
   return (conditions.flowPcuPerHourPerLane * segment.lanes * weight(lane)) / total;
@@ -45,7 +51,7 @@ export function laneFlowPcuPerHour(conditions: SegmentConditions, lane: number):
 /** What a detector counts in the interval ending at `ts`: Poisson vehicles, split by the mix, noisy speed. */
 export function makeReading(detector: Detector, conditions: SegmentConditions, ts: number, seq: number, ctx: ReadingContext): SimReading {
   const { rng } = ctx;
-  const pcuPerHour = laneFlowPcuPerHour(conditions, detector.lane);
+  const pcuPerHour = laneFlowPcuPerHour(conditions, detector.lane, detector.offsetM);
   const expected = (pcuPerHour * ctx.intervalS) / 3600 / meanPcuPerVehicle(ctx.mix, ctx.weights);
   const vehicles = rng.poisson(expected);
   const split = splitByMix(vehicles, ctx.mix, rng);
@@ -61,6 +67,7 @@ export function makeReading(detector: Detector, conditions: SegmentConditions, t
     ts,
     intervalS: ctx.intervalS,
     lane: detector.lane,
+    stationId: detector.stationId,
     counts,
     // DESIGN §3: omitted or null when no vehicle passed.
     speedKmh: vehicles > 0 ? round(speed, 1) : null,

@@ -2,7 +2,7 @@ import { upstreamSegments } from '../../shared/network/load-network.ts';
 import type { RoadNetwork, RoadSegment } from '../../shared/network/road-segment.ts';
 import { DEFAULT_DEMAND_PROFILES, VIETNAM_UTC_OFFSET_MIN, demandRatio, type DemandProfiles } from './demand-profile.ts';
 import { CAPACITY_DROP, congestedDensity, congestedSpeed, uncongestedSpeed } from './fundamental-diagram.ts';
-import { blockedLanes, capacityFactorAt, type Incident } from './incidents.ts';
+import { blockageAt, capacityFactorAt, type Incident } from './incidents.ts';
 import { Prng } from './prng.ts';
 
 export interface TrafficModelOptions {
@@ -32,8 +32,8 @@ export interface SegmentConditions {
   speedKmh: number;
   /** Share of the segment's length standing in a queue, 0–1. */
   queueShare: number;
-  /** Lane numbers closed by an incident (their detectors count almost nothing). */
-  blockedLanes: number[];
+  /** An incident's blockage: the lanes it closes (their detectors downstream of it count almost nothing) and where. */
+  blockage: { lanes: number[]; offsetM: number } | null;
 }
 
 interface SegmentState {
@@ -189,7 +189,7 @@ export class TrafficModel {
       flowPcuPerHourPerLane: queueShare > 0 ? (1 - queueShare) * arriving + queueShare * discharging : arriving,
       speedKmh: 1 / hoursPerKm,
       queueShare,
-      blockedLanes: blockedLanes(segment, this.opts.incidents, atMs),
+      blockage: blockageAt(segment, this.opts.incidents, atMs),
     };
   }
 }

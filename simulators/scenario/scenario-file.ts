@@ -33,6 +33,8 @@ export const scenarioSchema = z.strictObject({
         /** Minutes after the simulated start. */
         startMin: z.number().min(0),
         durationMin: z.number().positive(),
+        /** Where the blockage stands, metres from the segment's start (default a third of the way along). */
+        offsetM: z.number().min(0).optional(),
       }),
     )
     .optional(),

@@ -94,6 +94,20 @@ describe('a bad network file', () => {
     expect(() => loadRoadNetwork(file)).toThrow(/feature 1 \(id "a-01"\): properties\.id: duplicate id/);
   });
 
+  it('when a segment declares measurement stations, then they load with it', () => {
+    const stations = [{ id: 'st-a', offsetM: 200, lanes: 2 }, { id: 'st-b', offsetM: 800, lanes: 1 }];
+    const file = writeCollection('stations.geojson', [feature('a-01', line, { stations })]);
+    expect(loadRoadNetwork(file).byId.get('a-01')!.stations).toEqual(stations);
+  });
+
+  it('when declared stations repeat an id, stand beyond the segment or have more lanes than it, then the message names each', () => {
+    const stations = [{ id: 'st-a', offsetM: 200, lanes: 2 }, { id: 'st-a', offsetM: 1200, lanes: 3 }];
+    const file = writeCollection('bad-stations.geojson', [feature('a-01', line, { stations })]);
+    expect(() => loadRoadNetwork(file)).toThrow(/segment "a-01": station "st-a": duplicate station id/);
+    expect(() => loadRoadNetwork(file)).toThrow(/offsetM 1200 is beyond the segment's length \(1000 m\)/);
+    expect(() => loadRoadNetwork(file)).toThrow(/3 lanes on a segment of 2/);
+  });
+
   it('when a LineString has one position, then the message names the coordinates', () => {
     const file = writeCollection('short.geojson', [feature('a-01', [[106.65, 10.98]])]);
     expect(() => loadRoadNetwork(file)).toThrow(/feature 0 \(id "a-01"\): geometry\.coordinates: .*at least 2/);

@@ -6,13 +6,13 @@ import type { SimReading } from '../../../simulators/fleet/sim-reading.ts';
 const SENSORS = 20;
 const TICKS = 150; // 3,000 readings = 3 blocks of 1,000
 const T0 = 1_741_564_800_000;
-const detectors: Detector[] = Array.from({ length: SENSORS }, (_, i) => ({ sensorId: `gw0.s${i}`, gatewayId: 'gw0', segmentId: 'ql13-nb-01', lane: 1 }));
+const detectors: Detector[] = Array.from({ length: SENSORS }, (_, i) => ({ sensorId: `gw0.s${i}`, gatewayId: 'gw0', segmentId: 'ql13-nb-01', lane: 1, stationId: 'ql13-nb-01.s0', offsetM: 870 }));
 const rates = { dropout: 0.01, stuck: 0.02, duplicate: 0.015, outOfOrder: 0.01, clockSkew: 0.005, malformed: 0.012 };
 const config: FaultConfig = { rates, skewS: 917, blockSize: 1000 };
 
 /** Every reading distinct: counts carry the seq, so a repeat (stuck) is recognisable. */
 function reading(d: Detector, k: number): SimReading {
-  return { sensorId: d.sensorId, segmentId: d.segmentId, ts: T0 + k * 60_000, intervalS: 60, lane: 1, counts: { motorbike: k, car: 1 }, speedKmh: 30 + k / 10, occupancy: 0.1, seq: k };
+  return { sensorId: d.sensorId, segmentId: d.segmentId, ts: T0 + k * 60_000, intervalS: 60, lane: 1, stationId: d.stationId, counts: { motorbike: k, car: 1 }, speedKmh: 30 + k / 10, occupancy: 0.1, seq: k };
 }
 
 function run(c: FaultConfig, seed = 7): { injector: FaultInjector; units: Unit[] } {

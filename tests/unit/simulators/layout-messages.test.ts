@@ -14,7 +14,7 @@ function unitsFor(sensors: number, share: number, stationsPerGateway: number) {
   const layout = layoutFleet(network.segments, { sensors, share, stationsPerGateway });
   const units: Unit[] = layout.detectors.map((d, i) => ({
     detector: d,
-    reading: { sensorId: d.sensorId, segmentId: d.segmentId, ts: 1_741_564_800_000, intervalS: 60, lane: d.lane, counts: { motorbike: 40, car: 6 }, speedKmh: 41.5, occupancy: 0.12, seq: i },
+    reading: { sensorId: d.sensorId, segmentId: d.segmentId, ts: 1_741_564_800_000, intervalS: 60, lane: d.lane, stationId: d.stationId, counts: { motorbike: 40, car: 6 }, speedKmh: 41.5, occupancy: 0.12, seq: i },
     fault: null,
     malformed: null,
   }));

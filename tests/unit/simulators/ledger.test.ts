@@ -5,8 +5,8 @@ import type { OutMessage } from '../../../simulators/fleet/messages.ts';
 
 const NOW = 1_741_564_800_000;
 const unit = (sensorId: string, ts: number, malformed: Unit['malformed'] = null): Unit => ({
-  detector: { sensorId, gatewayId: 'gw1', segmentId: 'ql13-nb-01', lane: 1 },
-  reading: { sensorId, segmentId: 'ql13-nb-01', ts, intervalS: 60, lane: 1, counts: { car: 1 }, speedKmh: 40, occupancy: 0.1, seq: 0 },
+  detector: { sensorId, gatewayId: 'gw1', segmentId: 'ql13-nb-01', lane: 1, stationId: 'ql13-nb-01.s0', offsetM: 870 },
+  reading: { sensorId, segmentId: 'ql13-nb-01', ts, intervalS: 60, lane: 1, stationId: 'ql13-nb-01.s0', counts: { car: 1 }, speedKmh: 40, occupancy: 0.1, seq: 0 },
   fault: malformed ? 'malformed' : null,
   malformed,
 });

@@ -34,7 +34,7 @@ describe('traffic model', () => {
 
     expect(urbanLos(ratio(blocked.get('ql13-nb-04')!))).toBe('F');
     expect(blocked.get('ql13-nb-04')!.queueShare).toBe(1);
-    expect(blocked.get('ql13-nb-04')!.blockedLanes).toEqual([1]);
+    expect(blocked.get('ql13-nb-04')!.blockage?.lanes).toEqual([1]);
     expect(blocked.get('ql13-nb-03')!.queueShare).toBeGreaterThan(baseline.get('ql13-nb-03')!.queueShare);
     expect(blocked.get('ql13-nb-03')!.speedKmh).toBeLessThan(baseline.get('ql13-nb-03')!.speedKmh * 0.8);
     // Downstream of the incident, nothing changed.
