@@ -35,7 +35,7 @@ const alertsQuery = z.strictObject({
 const alertParams = z.object({ id: alertIdSchema });
 const ackBody = z
   .object({ by: z.string().trim().min(1).max(100).optional().describe('who acknowledges (operator name or id)') })
-  .optional()
+  .nullish() // fastify hands a request without a body to the validator as null
   .meta({ examples: [{ by: 'operator-7' }] });
 
 /** GET /alerts, GET /alerts/{id}, POST /alerts/{id}/ack (issue 12, DESIGN §8). */
