@@ -44,9 +44,12 @@ export async function startAlertService(args: {
   log: Logger;
   metrics: AlertMetrics;
   groupId?: string;
+  /** Default TOPICS.congestion and TOPICS.alerts (tests on a shared Kafka use their own). */
+  topics?: { congestion: string; alerts: string };
 }): Promise<AlertService> {
   const log = args.log.child({ component: 'alerter' });
   const groupId = args.groupId ?? ALERTER_GROUP;
+  const topics = args.topics ?? { congestion: TOPICS.congestion, alerts: TOPICS.alerts };
   const states = new Map<string, SegmentAlertState>();
   const [tracks, active] = await Promise.all([args.store.alertTracks(), args.store.alerts({ state: 'active', limit: MAX_ACTIVE })]);
   for (const track of tracks) states.set(track.segmentId, { track, alert: null });
@@ -98,7 +101,7 @@ export async function startAlertService(args: {
       }
     }
     if (events.length > 0) {
-      await args.bus.publish(TOPICS.alerts, events.map((e) => ({ key: e.alert.segmentId, value: JSON.stringify(e) })));
+      await args.bus.publish(topics.alerts, events.map((e) => ({ key: e.alert.segmentId, value: JSON.stringify(e) })));
     }
     await args.store.writeAlerts([...changed.values()]);
     const changedTracks: AlertTrack[] = [...next.values()].map((s) => s.track);
@@ -113,7 +116,7 @@ export async function startAlertService(args: {
   }
 
   // A new group starts at the end of the topic: alerts from now on, not a replay of the retained week.
-  const subscription = await args.bus.consume({ groupId, topics: [TOPICS.congestion], fromBeginning: false }, handle);
+  const subscription = await args.bus.consume({ groupId, topics: [topics.congestion], fromBeginning: false }, handle);
   return {
     groupId,
     active: () => [...states.values()].flatMap((s) => (s.alert ? [s.alert] : [])),
