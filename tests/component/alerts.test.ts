@@ -203,4 +203,14 @@ describe('congestion alerts through the embedded pipeline', () => {
     expect(sampleValue(metrics, 'roadpulse_alerts_total', { event: 'cleared' })).toBe(1);
     expect(sampleValue(metrics, 'roadpulse_alerts_active')).toBe(0);
   });
+
+  it('when the OpenAPI document is read, then each alert route has a summary, a description and an example', async () => {
+    const doc = await getOk<{ paths: Record<string, Record<string, { summary?: string; description?: string }>> }>(`${rp.baseUrl}/openapi.json`);
+    for (const [path, method] of [['/api/v1/alerts', 'get'], ['/api/v1/alerts/{id}', 'get'], ['/api/v1/alerts/{id}/ack', 'post']] as const) {
+      const op = doc.paths[path]?.[method];
+      expect(op?.summary, path).toBeTruthy();
+      expect(op?.description, path).toBeTruthy();
+      expect(JSON.stringify(op), path).toMatch(/"examples?":/);
+    }
+  });
 });
