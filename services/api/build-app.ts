@@ -6,6 +6,7 @@ import { opsRoutes } from '../../shared/runtime/ops-routes.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { sendProblem } from '../../shared/runtime/problem-json.ts';
 import { registerProblemHandlers } from './problem.ts';
+import { alertRoutes } from './routes/alert-routes.ts';
 import { congestionRoutes } from './routes/congestion-routes.ts';
 import { dashboardRoutes } from './routes/dashboard-routes.ts';
 import { segmentRoutes } from './routes/segment-routes.ts';
@@ -56,6 +57,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(congestionRoutes(deps), { prefix: '/api/v1' });
   await app.register(sensorRoutes(deps), { prefix: '/api/v1' });
   await app.register(streamRoutes(deps), { prefix: '/api/v1' });
+  await app.register(alertRoutes(deps), { prefix: '/api/v1' });
   await app.register(dashboardRoutes());
   return app;
 }

@@ -6,6 +6,8 @@ import type { Logger } from '../../shared/logging/create-logger.ts';
 import { createMetrics } from '../../shared/metrics/metrics.ts';
 import { loadRoadNetwork } from '../../shared/network/load-network.ts';
 import { queryContextFrom } from '../../shared/queries/congestion-at.ts';
+import { alertRulesFrom } from '../alerter/alert-rules-config.ts';
+import { startAlertService } from '../alerter/alert-service.ts';
 import { startApi } from '../api/start-api.ts';
 import { startIngest } from '../ingest/start-ingest.ts';
 import { startStorageThread } from './start-storage-thread.ts';
@@ -30,6 +32,9 @@ export async function startEmbeddedPipeline(config: Config, log: Logger): Promis
   const store = new SqliteStore(join(config.ROADPULSE_DATA_DIR, 'store.sqlite'));
   const query = queryContextFrom(config, store, network);
 
+  // Alerts on this thread: a few records per window close, and its metrics are this thread's. Started
+  // before the storage thread so that a first start already judges the windows the aggregator closes.
+  const alerter = await startAlertService({ bus, store, network, rules: alertRulesFrom(config), log, metrics });
   const storage = await startStorageThread(config, { metrics, log });
   const api = await startApi(config, { query, bus, metrics, log });
   // The embedded deployment always runs its own broker, whatever ROADPULSE_MQTT_MODE says.
@@ -42,6 +47,7 @@ export async function startEmbeddedPipeline(config: Config, log: Logger): Promis
     async close() {
       await ingest.close();
       await api.app.close();
+      await alerter.stop();
       await storage.stop();
       await bus.close();
       await store.close();

@@ -6,7 +6,10 @@ import type { Reading } from '../contract/telemetry.ts';
 import { VEHICLE_CLASSES } from '../contract/vehicle-classes.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { Logger } from '../logging/create-logger.ts';
-import type { SegmentActivity, SensorSummary, Store, TimeRange } from '../ports/store.ts';
+import type { Alert } from '../contract/alert.ts';
+import type { AlertQuery, SegmentActivity, SensorSummary, Store, TimeRange } from '../ports/store.ts';
+import type { AlertTrack } from '../traffic/alert-rules.ts';
+import { InfluxAlerts } from './influx-alerts.ts';
 import { SensorSummaries } from './sensor-summaries.ts';
 import { addReading, zeroTotals, type DetectorTotals, type ReadingTerms } from '../traffic/detector-totals.ts';
 import type { PcuWeights } from '../traffic/pcu.ts';
@@ -50,12 +53,14 @@ export class InfluxStore implements Store {
   private readonly log: Logger;
   private readonly maxPointsPerWrite: number;
   private readonly weights: Readonly<PcuWeights> | undefined;
+  private readonly alertPoints: InfluxAlerts;
 
   constructor(options: InfluxStoreOptions) {
     this.log = options.log.child({ component: 'influx-store' });
     this.http = new InfluxHttp(options, this.log);
     this.maxPointsPerWrite = options.maxPointsPerWrite ?? 5000;
     this.weights = options.pcuWeights;
+    this.alertPoints = new InfluxAlerts(this.http);
   }
 
   async writeReadings(readings: Reading[]): Promise<void> {
@@ -220,6 +225,31 @@ export class InfluxStore implements Store {
       }
     });
     return summaries.sorted();
+  }
+
+  // Congestion alerts: influx-alerts.ts.
+  writeAlerts(alerts: Alert[]): Promise<void> {
+    return this.alertPoints.write(alerts);
+  }
+
+  alert(id: string): Promise<Alert | null> {
+    return this.alertPoints.get(id);
+  }
+
+  alerts(query: AlertQuery): Promise<Alert[]> {
+    return this.alertPoints.list(query);
+  }
+
+  acknowledgeAlert(id: string, by: string | null, at: number): Promise<Alert | null> {
+    return this.alertPoints.acknowledge(id, by, at);
+  }
+
+  writeAlertTracks(tracks: AlertTrack[]): Promise<void> {
+    return this.alertPoints.writeTracks(tracks);
+  }
+
+  alertTracks(): Promise<AlertTrack[]> {
+    return this.alertPoints.tracks();
   }
 
   /**

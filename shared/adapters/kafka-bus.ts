@@ -21,7 +21,7 @@ export interface KafkaBusOptions {
   log: Logger;
   /** Partitions and replication of the topics this bus creates; default 6 partitions, 1 replica. */
   topics?: TopicSettings;
-  /** Topics connect() creates if missing; default the four of DESIGN §6; `false`: create none. */
+  /** Topics connect() creates if missing; default every topic of TOPICS (DESIGN §6); `false`: create none. */
   createTopics?: readonly string[] | false;
   /** TCP connect timeout per broker; default 3000 ms. */
   connectionTimeoutMs?: number;

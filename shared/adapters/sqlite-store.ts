@@ -7,7 +7,10 @@ import type { DeadLetter } from '../contract/dead-letter.ts';
 import type { SensorStatus } from '../contract/sensor-status.ts';
 import type { Reading } from '../contract/telemetry.ts';
 import { VEHICLE_CLASSES } from '../contract/vehicle-classes.ts';
-import type { SegmentActivity, SensorSummary, Store, TimeRange } from '../ports/store.ts';
+import type { Alert } from '../contract/alert.ts';
+import type { AlertQuery, SegmentActivity, SensorSummary, Store, TimeRange } from '../ports/store.ts';
+import type { AlertTrack } from '../traffic/alert-rules.ts';
+import { SqliteAlerts } from './sqlite-alerts.ts';
 import { addReading, zeroTotals, type DetectorTotals } from '../traffic/detector-totals.ts';
 import { DetectorMinutes, type MinuteDelta } from './sqlite-detector-minutes.ts';
 import { SensorSummaries } from './sensor-summaries.ts';
@@ -49,6 +52,7 @@ export class SqliteStore implements Store {
   private readonly insertCongestion: Database.Statement;
   private readonly upsertStatus: Database.Statement;
   private readonly insertRejection: Database.Statement;
+  private readonly alertTable: SqliteAlerts;
 
   constructor(file: string) {
     mkdirSync(dirname(file), { recursive: true });
@@ -96,6 +100,7 @@ export class SqliteStore implements Store {
          state = excluded.state, at = excluded.at, detail = excluded.detail WHERE excluded.at >= sensor_status.at`,
     );
     this.insertRejection = this.db.prepare('INSERT OR IGNORE INTO rejections VALUES (?, ?, ?, ?)');
+    this.alertTable = new SqliteAlerts(this.db);
   }
 
   /**
@@ -211,6 +216,31 @@ export class SqliteStore implements Store {
     }[];
     for (const s of states) Object.assign(summaries.of(s.sensor_id), { state: s.state, stateAt: s.at });
     return summaries.sorted();
+  }
+
+  // Congestion alerts: sqlite-alerts.ts.
+  async writeAlerts(alerts: Alert[]): Promise<void> {
+    this.alertTable.write(alerts);
+  }
+
+  async alert(id: string): Promise<Alert | null> {
+    return this.alertTable.get(id);
+  }
+
+  async alerts(query: AlertQuery): Promise<Alert[]> {
+    return this.alertTable.list(query);
+  }
+
+  async acknowledgeAlert(id: string, by: string | null, at: number): Promise<Alert | null> {
+    return this.alertTable.acknowledge(id, by, at);
+  }
+
+  async writeAlertTracks(tracks: AlertTrack[]): Promise<void> {
+    this.alertTable.writeTracks(tracks);
+  }
+
+  async alertTracks(): Promise<AlertTrack[]> {
+    return this.alertTable.tracks();
   }
 
   async ping(): Promise<void> {

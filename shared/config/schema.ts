@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { alertLevels } from './alert-levels.ts';
+import { windowSchema } from '../contract/congestion-record.ts';
 import { idSchema } from '../contract/telemetry.ts';
 import { VEHICLE_CLASSES } from '../contract/vehicle-classes.ts';
 import { DEFAULT_PCU_WEIGHTS, type PcuWeights } from '../traffic/pcu.ts';
@@ -74,5 +76,12 @@ export const configSchema = z.object({
   ROADPULSE_MQTT_SHARE_GROUP: idSchema.default('roadpulse-ingest').describe('MQTT 5 shared-subscription group (external mode)'),
   ROADPULSE_MQTT_CLIENT_ID: z.string().optional().describe('client id of ingest at the external broker (persistent session); default roadpulse-ingest-<host>-<n>'),
   ROADPULSE_MQTT_CONNECTIONS: positiveInt(4).describe('connections ingest opens to the external broker (each one a member of the shared group)'),
+
+  // Congestion alerts (issue 12 item 1; shared/traffic/alert-rules.ts).
+  ROADPULSE_ALERT_WINDOW: windowSchema.default('5m').describe('alerts: the window whose congestion records are judged'),
+  ROADPULSE_ALERT_URBAN_LOS: alertLevels({ raise: 'E', clear: 'C' }).describe('alerts on urban segments: "raise=E,clear=C" (raise at or worse than, clear when better than)'),
+  ROADPULSE_ALERT_HIGHWAY_LOS: alertLevels({ raise: 'E', clear: 'C' }).describe('alerts on highway segments: "raise=E,clear=C"'),
+  ROADPULSE_ALERT_RAISE_S: z.coerce.number().int().min(0).default(300).describe('alerts: seconds a segment stays at or worse than the raise level before an alert is raised'),
+  ROADPULSE_ALERT_CLEAR_S: z.coerce.number().int().min(0).default(300).describe('alerts: seconds a segment stays better than the clear level before its alert clears'),
 });
 export type Config = z.infer<typeof configSchema>;

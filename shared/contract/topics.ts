@@ -4,6 +4,8 @@ export const TOPICS = {
   deadLetter: 'traffic.telemetry.dlq',
   congestion: 'traffic.congestion.v1',
   status: 'traffic.status.v1',
+  /** Congestion alerts raised, acknowledged or cleared (issue 12); key = segmentId, value = an AlertEvent. */
+  alerts: 'traffic.alerts.v1',
 } as const;
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
 

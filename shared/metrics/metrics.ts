@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { REJECTION_REASONS } from '../contract/dead-letter.ts';
 
 /** Every Prometheus series roadpulse exposes, on one registry per process. */
@@ -53,6 +53,13 @@ export function createMetrics() {
       labelNames: ['window'] as const,
       registers: [registry],
     }),
+    // Congestion alerts (issue 12).
+    alertEvents: alertEvents(registry),
+    alertsActive: new Gauge({
+      name: 'roadpulse_alerts_active',
+      help: 'Congestion alerts active now (as the alert service holds them)',
+      registers: [registry],
+    }),
     httpDuration: new Histogram({
       name: 'roadpulse_http_request_duration_seconds',
       help: 'HTTP request duration by route and status code',
@@ -63,3 +70,14 @@ export function createMetrics() {
   };
 }
 export type Metrics = ReturnType<typeof createMetrics>;
+
+function alertEvents(registry: Registry) {
+  const counter = new Counter({
+    name: 'roadpulse_alerts_total',
+    help: 'Congestion alerts raised and cleared by the alert service, by event',
+    labelNames: ['event'] as const,
+    registers: [registry],
+  });
+  for (const event of ['raised', 'cleared']) counter.inc({ event }, 0);
+  return counter;
+}

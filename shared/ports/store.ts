@@ -1,7 +1,9 @@
+import type { Alert } from '../contract/alert.ts';
 import type { CongestionRecord, WindowName } from '../contract/congestion-record.ts';
 import type { DeadLetter } from '../contract/dead-letter.ts';
 import type { SensorStatus } from '../contract/sensor-status.ts';
 import type { Reading } from '../contract/telemetry.ts';
+import type { AlertTrack } from '../traffic/alert-rules.ts';
 import type { DetectorTotals } from '../traffic/detector-totals.ts';
 
 /**
@@ -30,6 +32,15 @@ export interface SensorSummary {
   stateAt: number | null;
 }
 
+/** Which alerts to list (issue 12): the active ones, or those raised or cleared at or after `since`. */
+export interface AlertQuery {
+  state: 'active' | 'recent';
+  /** epoch ms; used with state 'recent'. */
+  since?: number;
+  segmentId?: string;
+  limit: number;
+}
+
 export interface Store {
   /** Idempotent: the same reading (sensor, segment, lane, ts) written twice is stored once. */
   writeReadings(readings: Reading[]): Promise<void>;
@@ -56,6 +67,28 @@ export interface Store {
    * Adapters may count readings per minute (a minute counts when it overlaps the range).
    */
   sensors(range: TimeRange): Promise<SensorSummary[]>;
+
+  // --- congestion alerts (issue 12) ---
+  /**
+   * Upserts alerts by id. Never clears an acknowledgement: the alert service writes alerts without
+   * knowing of acknowledgements made through the API (another process, in the distributed deployment).
+   */
+  writeAlerts(alerts: Alert[]): Promise<void>;
+  /** The alert with its acknowledgement, or null. */
+  alert(id: string): Promise<Alert | null>;
+  /**
+   * Active: every active alert, newest raise first. Recent: raised or cleared at or after `since`,
+   * newest first by the later of raisedAt and clearedAt. Both with the acknowledgement.
+   */
+  alerts(query: AlertQuery): Promise<Alert[]>;
+  /**
+   * Sets acknowledgedAt/acknowledgedBy unless already set (the first acknowledgement stays);
+   * returns the alert as stored afterwards, or null when no alert has that id.
+   */
+  acknowledgeAlert(id: string, by: string | null, at: number): Promise<Alert | null>;
+  /** Upserts the alert service's per-segment state (pending raise/clear runs) by segment. */
+  writeAlertTracks(tracks: AlertTrack[]): Promise<void>;
+  alertTracks(): Promise<AlertTrack[]>;
 
   /** Throws if the store cannot be reached (readiness). */
   ping(): Promise<void>;

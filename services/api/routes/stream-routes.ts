@@ -5,6 +5,7 @@ import { windowSchema } from '../../../shared/contract/congestion-record.ts';
 import { idSchema } from '../../../shared/contract/telemetry.ts';
 import { AppError } from '../../../shared/errors/app-error.ts';
 import type { ApiDeps } from '../api-deps.ts';
+import { startAlertFeed } from '../alert-feed.ts';
 import { startCongestionFeed, type CongestionFilter } from '../congestion-feed.ts';
 
 /** How long a browser waits before it reconnects (the SSE `retry:` field). */
@@ -26,13 +27,16 @@ interface Client {
 
 /**
  * GET /congestion/stream (DESIGN §8): server-sent events, one `congestion` event per record
- * published on traffic.congestion.v1 after the client connected (live only: no replay, so
- * Last-Event-ID is not used). One bus consumer per API process feeds every client.
+ * published on traffic.congestion.v1 after the client connected (live only, without an `id:`), and
+ * one `alert` event (with an `id:`) per event on traffic.alerts.v1 (issue 12). A client that
+ * reconnects with Last-Event-ID gets the alert events it missed first, in order (alert-feed.ts).
+ * One bus consumer per topic and API process feeds every client.
  */
 export function streamRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
   return async (app) => {
     const log = deps.log.child({ component: 'congestion-stream' });
     const feed = await startCongestionFeed({ bus: deps.bus, log: deps.log });
+    const alertFeed = await startAlertFeed({ bus: deps.bus, log: deps.log });
     const clients = new Set<Client>();
 
     const heartbeat = setInterval(() => {
@@ -59,6 +63,7 @@ export function streamRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
     });
     app.addHook('onClose', async () => {
       await feed.stop();
+      await alertFeed.stop();
     });
 
     app.get(
@@ -69,7 +74,10 @@ export function streamRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
           summary: 'Server-sent events: each congestion record as its window closes',
           description:
             'text/event-stream. Each record published after the connection (DESIGN §5) comes as `event: congestion` ' +
-            'with the record as JSON in `data:`. A `: heartbeat` comment every 15 s; `retry:` 5 s.',
+            'with the record as JSON in `data:`. Each congestion alert event (raised, acknowledged, cleared) comes as ' +
+            '`event: alert` with an `id:` and the AlertEvent `{ "event": …, "alert": … }` as JSON in `data:` (the `segment` ' +
+            'filter applies to alerts, `window` does not). Reconnecting with `Last-Event-ID` first sends the alert events missed ' +
+            'since that id (from the last 1000), in order. A `: heartbeat` comment every 15 s; `retry:` 5 s.',
         },
       },
       async (req, reply) => {
@@ -103,11 +111,21 @@ export function streamRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
             log.debug({ clients: clients.size }, 'stream client gone');
           },
         };
-        const unsubscribe = feed.subscribe(filter, (_record, json) => write(client, `event: congestion\ndata: ${json}\n\n`));
+        const unsubscribeRecords = feed.subscribe(filter, (_record, json) => write(client, `event: congestion\ndata: ${json}\n\n`));
+        // Written before any event, so that replayed alert events come after it.
+        res.write(`retry: ${RETRY_MS}\n: live congestion records${describeFilter(filter)}\n\n`);
+        const lastEventId = req.headers['last-event-id'];
+        const unsubscribeAlerts = alertFeed.subscribe((e) => {
+          if (filter.segmentId !== undefined && e.event.alert.segmentId !== filter.segmentId) return;
+          write(client, `id: ${e.id}\nevent: alert\ndata: ${e.json}\n\n`);
+        }, typeof lastEventId === 'string' && lastEventId !== '' ? lastEventId : undefined);
+        const unsubscribe = () => {
+          unsubscribeRecords();
+          unsubscribeAlerts();
+        };
         clients.add(client);
         res.on('close', () => client.close());
         if (res.destroyed) client.close(); // the client left before we got here
-        res.write(`retry: ${RETRY_MS}\n: live congestion records${describeFilter(filter)}\n\n`);
         log.debug({ filter, clients: clients.size }, 'stream client connected');
       },
     );
