@@ -74,5 +74,11 @@ export const configSchema = z.object({
   ROADPULSE_MQTT_SHARE_GROUP: idSchema.default('roadpulse-ingest').describe('MQTT 5 shared-subscription group (external mode)'),
   ROADPULSE_MQTT_CLIENT_ID: z.string().optional().describe('client id of ingest at the external broker (persistent session); default roadpulse-ingest-<host>-<n>'),
   ROADPULSE_MQTT_CONNECTIONS: positiveInt(4).describe('connections ingest opens to the external broker (each one a member of the shared group)'),
+
+  // FIWARE NGSI-LD (services/api/ngsi/): where clients fetch the @context the Link header names.
+  ROADPULSE_NGSI_CONTEXT_URL: z
+    .url()
+    .optional()
+    .describe('absolute URL of the NGSI-LD @context in responses; default: this server\'s /ngsi-ld/v1/contexts/roadpulse.jsonld (set it behind a proxy)'),
 });
 export type Config = z.infer<typeof configSchema>;
