@@ -1,4 +1,5 @@
 import { NgsiError } from './ngsi-errors.ts';
+import { compileClientPattern } from './safe-pattern.ts';
 
 /**
  * The NGSI-LD query language (`q`, ETSI GS CIM 009 clause 4.9) for the subset roadpulse honours:
@@ -10,7 +11,7 @@ import { NgsiError } from './ngsi-errors.ts';
  */
 export type Scalar = string | number | boolean;
 type Op = '==' | '!=' | '>' | '>=' | '<' | '<=' | '~=' | '!~=';
-type Value = { kind: 'list'; items: Scalar[] } | { kind: 'range'; min: Scalar; max: Scalar };
+type Value = { kind: 'list'; items: Scalar[] } | { kind: 'range'; min: Scalar; max: Scalar } | { kind: 'pattern'; re: RegExp };
 export type QExpr =
   | { kind: 'and' | 'or'; terms: QExpr[] }
   | { kind: 'exists' | 'absent'; attr: string }
@@ -101,8 +102,8 @@ class Parser {
     if (raw === '') throw bad(`a value is expected at position ${start}`);
     const items = splitOutsideQuotes(raw, ',');
     if (op === '~=' || op === '!~=') {
-      if (items.length !== 1) throw bad('a pattern match takes one pattern');
-      return { kind: 'list', items: [String(scalar(items[0]!))] };
+      // The whole value is the pattern (it may hold commas); quoted or not.
+      return { kind: 'pattern', re: compileClientPattern(String(scalar(raw)), 'q pattern') };
     }
     if (items.length === 1 && !raw.startsWith('"')) {
       const range = raw.split('..');
@@ -161,15 +162,8 @@ export function matchesQ(expr: QExpr, values: Readonly<Record<string, unknown>>)
 }
 
 function compare(actual: Scalar, op: Op, value: Value): boolean {
-  if (op === '~=' || op === '!~=') {
-    let re: RegExp;
-    try {
-      re = new RegExp(String(value.kind === 'list' ? value.items[0] : value.min));
-    } catch (err) {
-      throw bad(`bad pattern: ${(err as Error).message}`);
-    }
-    return re.test(String(actual)) === (op === '~=');
-  }
+  // The parser gives a pattern to ~= and !~= only, and those only a pattern.
+  if (value.kind === 'pattern') return value.re.test(String(actual)) === (op === '~=');
   if (value.kind === 'range') {
     const inRange = order(actual, value.min) >= 0 && order(actual, value.max) <= 0;
     return op === '==' ? inRange : op === '!=' ? !inRange : false;

@@ -8,6 +8,7 @@ import { pickAttrs, toKeyValues, toNormalized, type NgsiEntity } from './ngsi-en
 import { NgsiError, sendNgsiProblem } from './ngsi-errors.ts';
 import { entityListQuery, entityParams, entityQuery, entitySchema, problemSchema } from './ngsi-params.ts';
 import { matchesQ, parseQ } from './ngsi-q.ts';
+import { compileClientPattern } from './safe-pattern.ts';
 import { NGSI_TYPE_ROAD_SEGMENT, parseRoadSegmentUrn, roadSegmentEntity } from './road-segment-entity.ts';
 import { parseTrafficFlowUrn } from './traffic-flow-entity.ts';
 
@@ -84,14 +85,7 @@ export function ngsiRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
         }
         if (query.limit > MAX_LIMIT) throw new NgsiError('TooManyResults', 'Too many results', `limit ${query.limit} is above the maximum ${MAX_LIMIT}`);
         const types = list(query.type) ?? TYPES;
-        let pattern: RegExp | null = null;
-        if (query.idPattern) {
-          try {
-            pattern = new RegExp(query.idPattern);
-          } catch (err) {
-            throw new NgsiError('BadRequestData', 'Invalid idPattern', `idPattern: ${(err as Error).message}`);
-          }
-        }
+        const pattern = query.idPattern ? compileClientPattern(query.idPattern, 'idPattern') : null;
         const expr = query.q ? parseQ(query.q) : null;
 
         const candidates: NgsiEntity[] = [];

@@ -67,3 +67,16 @@ describe('NGSI-LD q (ETSI GS CIM 009 clause 4.9, the supported subset)', () => {
     expect((thrown as NgsiError).errorType).toBe(type);
   });
 });
+
+describe('client regular expressions (idPattern, q ~=)', () => {
+  it('when a pattern could backtrack exponentially, then it is refused as BadRequestData; plain ones are compiled', async () => {
+    const { compileClientPattern } = await import('../../../services/api/ngsi/safe-pattern.ts');
+    for (const p of ['(a+)+$', '(a|aa)*', '((ab)*)+', '(\\w+\\s?)*$', '(a)\\1', 'x'.repeat(300)]) {
+      expect(() => compileClientPattern(p, 'idPattern'), p).toThrow(NgsiError);
+    }
+    for (const p of ['^urn:ngsi-ld:TrafficFlowObserved:ql13-.*', 'nb-0[1-3]:5m', '(ql13|mptv)-nb', '[(+)]+', 'a{2,3}']) {
+      expect(compileClientPattern(p, 'idPattern'), p).toBeInstanceOf(RegExp);
+    }
+    expect(() => parseQ('refRoadSegment~=(a+)+$')).toThrow(NgsiError);
+  });
+});
