@@ -14,4 +14,6 @@ export interface ApiDeps {
   /** How far back the sensor view counts accepted and rejected readings. */
   sensorViewMs: number;
   now?: () => number;
+  /** Absolute URL of the NGSI-LD @context (ROADPULSE_NGSI_CONTEXT_URL); default: derived from the request. */
+  ngsiContextUrl?: string | undefined;
 }

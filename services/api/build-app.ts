@@ -5,6 +5,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import { opsRoutes } from '../../shared/runtime/ops-routes.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { sendProblem } from '../../shared/runtime/problem-json.ts';
+import { ngsiRoutes } from './ngsi/ngsi-routes.ts';
 import { registerProblemHandlers } from './problem.ts';
 import { alertRoutes } from './routes/alert-routes.ts';
 import { congestionRoutes } from './routes/congestion-routes.ts';
@@ -32,8 +33,11 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   if (deps.apiKeys.length > 0) {
     const keys = new Set(deps.apiKeys);
     app.addHook('onRequest', async (req, reply) => {
-      // The matched route, not the raw URL: "/%61pi/v1/…" routes to /api/v1/… too.
-      if (!req.routeOptions.url?.startsWith('/api/')) return;
+      // The matched route, not the raw URL: "/%61pi/v1/…" routes to /api/v1/… too. NGSI-LD entities
+      // need the key as well; the @context document stays public (JSON-LD processors fetch it bare).
+      const route = req.routeOptions.url ?? '';
+      const ngsiData = route.startsWith('/ngsi-ld/') && !route.startsWith('/ngsi-ld/v1/contexts/');
+      if (!route.startsWith('/api/') && !ngsiData) return;
       const token = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
       if (!token || !keys.has(token)) {
         reply.header('WWW-Authenticate', 'Bearer realm="roadpulse"'); // RFC 9110 §11.6.1
@@ -58,6 +62,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(sensorRoutes(deps), { prefix: '/api/v1' });
   await app.register(streamRoutes(deps), { prefix: '/api/v1' });
   await app.register(alertRoutes(deps), { prefix: '/api/v1' });
+  await app.register(ngsiRoutes(deps), { prefix: '/ngsi-ld/v1' });
   await app.register(dashboardRoutes());
   return app;
 }

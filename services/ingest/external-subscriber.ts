@@ -187,7 +187,7 @@ function send(link: Link, packet: Packet): void {
   if (!link.dead) link.socket.write(mqttPacket.generate(packet, { protocolVersion: 5 }));
 }
 
-/** Opens `connections` members of the shared group `$share/{group}/…` for telemetry and status. */
+/** Opens `connections` members of the shared group `$share/{group}/…` for telemetry, status and NGSI. */
 export async function startExternalSubscriber(args: {
   ingest: IngestService;
   url: string;
@@ -197,7 +197,7 @@ export async function startExternalSubscriber(args: {
   log: Logger;
 }): Promise<{ close(): Promise<void> }> {
   const log = args.log.child({ component: 'external-subscriber' });
-  const topics = [`$share/${args.group}/traffic/v1/+/telemetry`, `$share/${args.group}/traffic/v1/+/status`];
+  const topics = ['telemetry', 'status', 'ngsi'].map((kind) => `$share/${args.group}/traffic/v1/+/${kind}`);
   const members = Array.from(
     { length: args.connections },
     (_, i) =>

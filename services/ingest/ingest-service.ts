@@ -2,12 +2,13 @@ import { DEAD_LETTER_PAYLOAD_BYTES, type DeadLetter } from '../../shared/contrac
 import { describeIssues } from '../../shared/contract/describe-issues.ts';
 import { statusPayloadSchema, type SensorStatus } from '../../shared/contract/sensor-status.ts';
 import { readingJson } from '../../shared/contract/telemetry.ts';
-import { MQTT_STATUS, MQTT_TELEMETRY, TOPICS } from '../../shared/contract/topics.ts';
+import { MQTT_NGSI, MQTT_STATUS, MQTT_TELEMETRY, TOPICS } from '../../shared/contract/topics.ts';
 import type { Logger } from '../../shared/logging/create-logger.ts';
 import type { Metrics } from '../../shared/metrics/metrics.ts';
 import type { RoadNetwork } from '../../shared/network/road-segment.ts';
 import type { Bus, BusMessage } from '../../shared/ports/bus.ts';
-import { validateTelemetry, type Rejection, type ValidationContext } from './validate-telemetry.ts';
+import { validateNgsiTelemetry } from './validate-ngsi-telemetry.ts';
+import { validateTelemetry, type Rejection, type ValidationContext, type ValidationResult } from './validate-telemetry.ts';
 
 export interface IngestOptions {
   bus: Bus;
@@ -55,6 +56,8 @@ export class IngestService {
       if (telemetry) return this.handleTelemetry(telemetry[1]!, message);
       const status = MQTT_STATUS.exec(message.topic);
       if (status) return this.handleStatus(status[1]!, message);
+      const ngsi = MQTT_NGSI.exec(message.topic);
+      if (ngsi) return this.handleTelemetry(ngsi[1]!, message, validateNgsiTelemetry, 'ngsi');
       return null;
     } catch (err) {
       // handleTelemetry is not async (hot path): whatever it throws still reaches the caller as a rejection.
@@ -63,12 +66,17 @@ export class IngestService {
   }
 
   /** Not `async`, and one bus publish when nothing is rejected: this runs once per message on the hot path. */
-  private handleTelemetry(topicSensorId: string, message: IncomingMessage): Promise<void> {
+  private handleTelemetry(
+    topicSensorId: string,
+    message: IncomingMessage,
+    validate: (topicSensorId: string, payload: Buffer, ctx: ValidationContext) => ValidationResult = validateTelemetry,
+    kind = 'telemetry',
+  ): Promise<void> {
     const { metrics, bus } = this.opts;
-    metrics.mqttMessages.inc({ kind: 'telemetry' });
+    metrics.mqttMessages.inc({ kind });
     const now = this.now();
     this.validation.now = now;
-    const result = validateTelemetry(topicSensorId, message.payload, this.validation);
+    const result = validate(topicSensorId, message.payload, this.validation);
     const clientId = message.clientId ?? '';
     if (this.headersAt !== now || this.headers.clientId !== clientId) {
       this.headers = { ingestedAt: String(now), clientId };

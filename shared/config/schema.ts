@@ -83,5 +83,10 @@ export const configSchema = z.object({
   ROADPULSE_ALERT_HIGHWAY_LOS: alertLevels({ raise: 'E', clear: 'C' }).describe('alerts on highway segments: "raise=E,clear=C"'),
   ROADPULSE_ALERT_RAISE_S: z.coerce.number().int().min(0).default(300).describe('alerts: seconds a segment stays at or worse than the raise level before an alert is raised'),
   ROADPULSE_ALERT_CLEAR_S: z.coerce.number().int().min(0).default(300).describe('alerts: seconds a segment stays better than the clear level before its alert clears'),
+  // FIWARE NGSI-LD (services/api/ngsi/): where clients fetch the @context the Link header names.
+  ROADPULSE_NGSI_CONTEXT_URL: z
+    .url()
+    .optional()
+    .describe('absolute URL of the NGSI-LD @context in responses; default: this server\'s /ngsi-ld/v1/contexts/roadpulse.jsonld (set it behind a proxy)'),
 });
 export type Config = z.infer<typeof configSchema>;

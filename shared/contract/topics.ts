@@ -12,5 +12,8 @@ export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
 /** MQTT topics sensors publish on (DESIGN §2). */
 export const MQTT_TELEMETRY = /^traffic\/v1\/([A-Za-z0-9._-]{1,64})\/telemetry$/;
 export const MQTT_STATUS = /^traffic\/v1\/([A-Za-z0-9._-]{1,64})\/status$/;
+/** FIWARE TrafficFlowObserved (keyValues) from sensors that speak NGSI (README "NGSI-LD (FIWARE)"). */
+export const MQTT_NGSI = /^traffic\/v1\/([A-Za-z0-9._-]{1,64})\/ngsi$/;
+export const mqttNgsiTopic = (sensorId: string): string => `traffic/v1/${sensorId}/ngsi`;
 export const mqttTelemetryTopic = (sensorId: string): string => `traffic/v1/${sensorId}/telemetry`;
 export const mqttStatusTopic = (sensorId: string): string => `traffic/v1/${sensorId}/status`;
