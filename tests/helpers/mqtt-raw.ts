@@ -1,5 +1,5 @@
 import { connect as netConnect } from 'node:net';
-import mqttPacket from 'mqtt-packet';
+import mqttPacket, { type Packet } from 'mqtt-packet';
 
 export interface ConnackResult {
   returnCode: number;
@@ -14,6 +14,9 @@ export interface RawConnect {
   username?: string;
   password?: string;
   keepalive?: number;
+  will?: { topic: string; payload: string; qos?: 0 | 1 | 2; retain?: boolean };
+  /** Protocol name; anything but "MQTT" is a protocol violation [MQTT-3.1.2-1]. */
+  protocolName?: string;
 }
 
 const mqttString = (text: string): Buffer => {
@@ -25,14 +28,16 @@ const mqttString = (text: string): Buffer => {
 
 /** An MQTT 3.1.1 CONNECT, built by hand: mqtt-packet refuses to generate an empty client id without clean session. */
 export function connectFrame(c: RawConnect): Buffer {
-  const flags = (c.username !== undefined ? 0x80 : 0) | (c.password !== undefined ? 0x40 : 0) | (c.clean ? 0x02 : 0);
+  const will = c.will ? 0x04 | ((c.will.qos ?? 0) << 3) | (c.will.retain ? 0x20 : 0) : 0;
+  const flags = (c.username !== undefined ? 0x80 : 0) | (c.password !== undefined ? 0x40 : 0) | will | (c.clean ? 0x02 : 0);
   const keepalive = Buffer.alloc(2);
   keepalive.writeUInt16BE(c.keepalive ?? 0);
   const body = Buffer.concat([
-    mqttString('MQTT'),
+    mqttString(c.protocolName ?? 'MQTT'),
     Buffer.from([4, flags]), // protocol level 4 = 3.1.1
     keepalive,
     mqttString(c.clientId),
+    ...(c.will ? [mqttString(c.will.topic), mqttString(c.will.payload)] : []),
     ...(c.username !== undefined ? [mqttString(c.username)] : []),
     ...(c.password !== undefined ? [mqttString(c.password)] : []),
   ]);
@@ -69,4 +74,30 @@ export function rawConnect(port: number, connect: RawConnect, timeoutMs = 5_000)
     socket.on('error', () => undefined);
     socket.on('connect', () => socket.write(connectFrame(connect)));
   });
+}
+
+export interface RawSession {
+  /** Packets the broker sent, parsed. */
+  packets: Packet[];
+  /** Resolves when the broker (or we) closed the socket. */
+  closed: Promise<void>;
+  send(frame: Buffer): void;
+  /** Drops the TCP connection without DISCONNECT (a dying device). */
+  destroy(): void;
+}
+
+/** A raw TCP session: frames go out as given, every packet that comes back is kept. */
+export async function rawSession(port: number): Promise<RawSession> {
+  const socket = netConnect(port, '127.0.0.1');
+  const parser = mqttPacket.parser({ protocolVersion: 4 });
+  const packets: Packet[] = [];
+  parser.on('packet', (p) => packets.push(p));
+  socket.on('data', (chunk) => parser.parse(chunk));
+  socket.on('error', () => undefined);
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('error', reject);
+  });
+  return { packets, closed, send: (frame) => socket.write(frame), destroy: () => socket.destroy() };
 }
