@@ -158,7 +158,7 @@ export class MqttAccess {
   authorizePublish(client: Client | null, topic: string): Error | null {
     if (client === null) return null; // a will of a client already gone: checked at its CONNECT
     const held = this.grants.get(client);
-    if (held === undefined) return null; // not authenticated by us (cannot happen once the hooks are installed)
+    if (held === undefined) return new Error('publish before authentication'); // fail closed (aedes authenticates before any publish)
     const reason = this.revoked(held) ? 'credentials_revoked' : held.grant.publish(topic);
     if (reason === null) return null;
     this.refused(reason, { clientId: client.id, identity: held.grant.identity, topic });
@@ -168,9 +168,10 @@ export class MqttAccess {
   /** A refused subscription gets SUBACK 0x80 for that filter only [MQTT-3.9.3-2]; the connection stays. */
   authorizeSubscribe(client: Client, sub: Subscription, callback: (error: Error | null, subscription?: Subscription | null) => void): void {
     const held = this.grants.get(client);
-    const reason = held === undefined ? null : this.revoked(held) ? 'credentials_revoked' : held.grant.subscribe(sub.topic);
+    if (held === undefined) return callback(null, null); // fail closed, as above
+    const reason = this.revoked(held) ? 'credentials_revoked' : held.grant.subscribe(sub.topic);
     if (reason === null) return callback(null, sub);
-    this.refused(reason, { clientId: client.id, identity: held!.grant.identity, filter: sub.topic });
+    this.refused(reason, { clientId: client.id, identity: held.grant.identity, filter: sub.topic });
     callback(null, null);
   }
 

@@ -40,12 +40,6 @@ export function topicDeviceId(topic: string): string | null {
 
 const isNoSubscribe = (filter: string): boolean => filter === NOSUBSCRIBE || filter.startsWith(`${NOSUBSCRIBE}/`);
 
-/** Whether `deviceId` (a topic's id level) belongs to the device: its own id, or for a gateway `{id}.{local}`. */
-function owns(identity: { role: CredentialRole; id: string }, deviceId: string): boolean {
-  if (deviceId === identity.id) return true;
-  return identity.role === 'gateway' && deviceId.length > identity.id.length + 1 && deviceId.startsWith(`${identity.id}.`);
-}
-
 export function grantFor(identity: Identity, options: { reservedDeviceId?: (id: string) => boolean } = {}): Grant {
   const subscribeAny = (filter: string): SubscribeRefusal | null => (isNoSubscribe(filter) ? 'subscribe_nosubscribe' : null);
   if (identity.role === 'anonymous' || identity.role === 'operator') {
@@ -64,13 +58,17 @@ export function grantFor(identity: Identity, options: { reservedDeviceId?: (id: 
     };
   }
   const own = `${TRAFFIC}${identity.id}/`;
-  const ownLevel = `${TRAFFIC}${identity.id}`;
+  const ownSensors = `${TRAFFIC}${identity.id}.`;
   const inOwnTree = (topic: string): boolean => {
     // Fast path, the common case: the device's own id.
     if (topic.startsWith(own)) return topic.length > own.length;
-    if (identity.role !== 'gateway' || !topic.startsWith(ownLevel)) return false;
-    const id = topicDeviceId(topic);
-    return id !== null && owns(identity, id) && !id.includes('+') && !id.includes('#');
+    if (identity.role !== 'gateway' || !topic.startsWith(ownSensors)) return false;
+    // traffic/v1/{gatewayId}.{local}/…: a non-empty local part, a level after it, no wildcard in the id level.
+    const end = topic.indexOf('/', ownSensors.length);
+    if (end <= ownSensors.length || end === topic.length - 1) return false;
+    const plus = topic.indexOf('+', ownSensors.length);
+    const hash = topic.indexOf('#', ownSensors.length);
+    return (plus === -1 || plus > end) && (hash === -1 || hash > end);
   };
   return {
     identity,
