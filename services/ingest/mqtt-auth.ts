@@ -80,7 +80,8 @@ export class MqttAccess {
    */
   private verified = new Map<string, Buffer>();
   private readonly cacheKey = randomBytes(32);
-  private readonly dummySecret: Promise<ScryptSecret> = hashSecret(randomBytes(16).toString('hex'));
+  /** A secret no password matches, for unknown user names; made on first use. */
+  private dummySecret: Promise<ScryptSecret> | null = null;
   private readonly log: Logger;
   private watcher: FSWatcher | null = null;
   private reloadTimer: NodeJS.Timeout | null = null;
@@ -217,7 +218,7 @@ export class MqttAccess {
     const given = password ?? Buffer.alloc(0);
     if (entry?.secret == null) {
       // Unknown account (or certificate-only): spend the same scrypt so timing does not tell which ids exist.
-      await verifySecret(await this.dummySecret, given);
+      await verifySecret(await (this.dummySecret ??= hashSecret(randomBytes(16).toString('hex'))), given);
       return undefined;
     }
     const mac = createHmac('sha256', this.cacheKey).update(entry.secret.hash).update(given).digest();
