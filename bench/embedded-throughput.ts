@@ -7,12 +7,15 @@
  *   --rate N caps the publish rate (messages/s over all connections); 0 = as fast as acknowledged.
  *   --warmup S: the same load first for S seconds, left out of rate, CPU and latencies (a freshly
  *   started process runs unoptimised code at first); its readings are checked in the store too.
+ *   --auth: each connection logs in as a gateway account from a credentials file (MQTT auth and
+ *   the topic ACL on every publish, the gateway's slower path: readings on its sensors' topics).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
+import { hashSecret, writeCredentialsFile } from '../shared/credentials/credentials-file.ts';
 import { loadRoadNetwork } from '../shared/network/load-network.ts';
 import { startPipelineProcess } from './lib/pipeline-process.ts';
 import { loadConnections, loadMessage, loadReadingJson } from '../simulators/loadtest/load-payload.ts';
@@ -28,6 +31,7 @@ const { values: args } = parseArgs({
     window: { type: 'string', default: '64' },
     rate: { type: 'string', default: '0' },
     'sensors-per-connection': { type: 'string', default: '50' },
+    auth: { type: 'boolean', default: false },
   },
 });
 const connections = Number(args.connections);
@@ -41,12 +45,24 @@ const sensorsPerConnection = Number(args['sensors-per-connection']);
 
 const segments = loadRoadNetwork().segments;
 const dataDir = mkdtempSync(join(tmpdir(), 'roadpulse-bench-'));
-const pipeline = await startPipelineProcess({ ROADPULSE_DATA_DIR: dataDir });
+const loadConns = loadConnections('bench', connections, sensorsPerConnection, segments);
+const auth = args.auth ? await gatewayAccounts(join(dataDir, 'mqtt-credentials.json'), loadConns.map((c) => c.gatewayId)) : null;
+const pipeline = await startPipelineProcess({ ROADPULSE_DATA_DIR: dataDir, ...(auth ? { ROADPULSE_MQTT_CREDENTIALS_FILE: auth.file } : {}) });
 const metricsUrl = `http://127.0.0.1:${pipeline.httpPort}/metrics`;
 
 async function storedTotal(): Promise<number> {
   const text = await (await fetch(metricsUrl)).text();
   return Number(/^roadpulse_readings_stored_total (\d+)/m.exec(text)?.[1] ?? 0);
+}
+
+/** One gateway account per connection, password = its id reversed (a bench, not a secret). */
+async function gatewayAccounts(file: string, ids: string[]): Promise<{ file: string; logins: { username: string; password: string }[] }> {
+  const logins = ids.map((id) => ({ username: id, password: `pw-${[...id].reverse().join('')}` }));
+  const credentials = await Promise.all(
+    logins.map(async (l) => ({ id: l.username, role: 'gateway' as const, secret: await hashSecret(l.password), createdAt: new Date().toISOString() })),
+  );
+  writeCredentialsFile(file, { version: 1, credentials });
+  return { file, logins };
 }
 
 const nowMs = (): number => Number(process.hrtime.bigint() / 1000n) / 1000;
@@ -58,7 +74,6 @@ let acked = 0;
 let sent = 0;
 const storedTimeline: { at: number; stored: number }[] = [];
 
-const loadConns = loadConnections('bench', connections, sensorsPerConnection, segments);
 
 /** The next message of connection `conn`: `batch` readings of its sensors in turn, each sensor's ts unique (its own row). */
 function nextMessage(conn: number, seqs: number[], sensorIndex: number): { topic: string; payload: Buffer } {
@@ -73,7 +88,7 @@ function nextMessage(conn: number, seqs: number[], sensorIndex: number): { topic
 }
 
 const publishers = await Promise.all(
-  Array.from({ length: connections }, (_, c) => RawPublisher.connect('127.0.0.1', pipeline.mqttPort, loadConns[c]!.gatewayId, windowSize)),
+  Array.from({ length: connections }, (_, c) => RawPublisher.connect('127.0.0.1', pipeline.mqttPort, loadConns[c]!.gatewayId, windowSize, auth?.logins[c])),
 );
 const startedAt = nowMs();
 const measureFrom = startedAt + warmupMs;

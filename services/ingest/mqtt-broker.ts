@@ -3,6 +3,7 @@ import { Aedes } from 'aedes';
 import type { Logger } from '../../shared/logging/create-logger.ts';
 import { brokerPersistence } from './broker-persistence.ts';
 import type { IngestService } from './ingest-service.ts';
+import type { MqttAccess } from './mqtt-auth.ts';
 
 export interface MqttBroker {
   port: number;
@@ -20,7 +21,8 @@ export interface MqttBroker {
  * bus refuses, the callback gets an error, aedes drops the connection, no PUBACK is sent and the
  * client re-sends after reconnecting [MQTT-4.4.0-1].
  */
-export async function startMqttBroker(args: { ingest: IngestService; host: string; port: number; log: Logger }): Promise<MqttBroker> {
+export async function startMqttBroker(args: { ingest: IngestService; access: MqttAccess; host: string; port: number; log: Logger }): Promise<MqttBroker> {
+  const { access } = args;
   const log = args.log.child({ component: 'mqtt-broker' });
   // Hand-offs not yet resolved, so close() can wait for them (a counter: a Set and a finally() per message cost more).
   let inFlight = 0;
@@ -31,7 +33,13 @@ export async function startMqttBroker(args: { ingest: IngestService; host: strin
   };
   const broker = await Aedes.createBroker({
     persistence: brokerPersistence(),
+    // Authentication and topic ACL (mqtt-auth.ts, topic-acl.ts); a refused publish closes the connection without PUBACK [MQTT-3.3.5-2].
+    preConnect: (client, packet, callback) => access.preConnect(client, packet, callback),
+    authenticate: (client, username, password, callback) => access.authenticate(client, username, password, callback),
+    authorizeSubscribe: (client, sub, callback) => access.authorizeSubscribe(client, sub, callback),
     authorizePublish(client, packet, callback) {
+      const refused = access.authorizePublish(client, packet.topic);
+      if (refused !== null) return callback(refused);
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
       const handoff = args.ingest.handle({ topic: packet.topic, payload, clientId: client?.id ?? null });
       if (handoff === null) return callback(null);

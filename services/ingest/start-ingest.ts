@@ -6,6 +6,7 @@ import type { RoadNetwork } from '../../shared/network/road-segment.ts';
 import type { Bus } from '../../shared/ports/bus.ts';
 import { startExternalSubscriber } from './external-subscriber.ts';
 import { IngestService } from './ingest-service.ts';
+import { MqttAccess } from './mqtt-auth.ts';
 import { startMqttBroker } from './mqtt-broker.ts';
 
 export interface RunningIngest {
@@ -33,6 +34,23 @@ export async function startIngest(config: Config, deps: { bus: Bus; network: Roa
     });
     return { mqttPort: null, close: () => subscriber.close() };
   }
-  const broker = await startMqttBroker({ ingest, host: config.ROADPULSE_MQTT_HOST, port: config.ROADPULSE_MQTT_PORT, log: deps.log });
-  return { mqttPort: broker.port, close: () => broker.close() };
+  const access = MqttAccess.start({
+    credentialsFile: config.ROADPULSE_MQTT_CREDENTIALS_FILE,
+    // Default: open (as before) only while no credentials file is configured (README "MQTT security").
+    allowAnonymous: config.ROADPULSE_MQTT_ALLOW_ANONYMOUS ?? config.ROADPULSE_MQTT_CREDENTIALS_FILE === undefined,
+    host: config.ROADPULSE_MQTT_HOST,
+    log: deps.log,
+    metrics: deps.metrics,
+  });
+  const broker = await startMqttBroker({ ingest, access, host: config.ROADPULSE_MQTT_HOST, port: config.ROADPULSE_MQTT_PORT, log: deps.log }).catch((err: unknown) => {
+    access.close();
+    throw err;
+  });
+  return {
+    mqttPort: broker.port,
+    async close() {
+      access.close();
+      await broker.close();
+    },
+  };
 }

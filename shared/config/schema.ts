@@ -51,6 +51,17 @@ export const configSchema = z.object({
   ROADPULSE_HISTORY_MAX_POINTS: positiveInt(2000).describe('most buckets a history query may ask for'),
   ROADPULSE_SENSOR_KNOWN_H: positiveInt(24).describe('a sensor counts as known for its segment if it reported in this many hours'),
 
+  // MQTT authentication and topic ACL of the embedded broker (services/ingest/mqtt-auth.ts).
+  ROADPULSE_MQTT_CREDENTIALS_FILE: z
+    .string()
+    .optional()
+    .describe('MQTT accounts (npm run credentials); when set, clients authenticate and the topic ACL applies'),
+  ROADPULSE_MQTT_ALLOW_ANONYMOUS: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === 'true'))
+    .describe('accept MQTT clients without credentials; default: true without a credentials file, false with one'),
+
   // Distributed deployment: the services run alone (services/*/main.ts) and pick their adapters here.
   ROADPULSE_BUS: z.enum(['embedded', 'kafka']).default('embedded').describe('bus adapter of a service run alone'),
   ROADPULSE_STORE: z.enum(['embedded', 'influx']).default('embedded').describe('store adapter of a service run alone'),

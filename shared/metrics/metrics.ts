@@ -60,6 +60,13 @@ export function createMetrics() {
       help: 'Congestion alerts active now (as the alert service holds them)',
       registers: [registry],
     }),
+    // MQTT authentication and topic ACL (services/ingest/mqtt-auth.ts starts each reason at 0).
+    mqttRefusals: new Counter({
+      name: 'roadpulse_mqtt_refusals_total',
+      help: 'MQTT connections, publishes and subscriptions the embedded broker refused, by reason',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
     httpDuration: new Histogram({
       name: 'roadpulse_http_request_duration_seconds',
       help: 'HTTP request duration by route and status code',

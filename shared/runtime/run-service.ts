@@ -27,7 +27,9 @@ export async function runService(name: string, start: (config: Config, log: Logg
   const log = createLogger({ level: config.ROADPULSE_LOG_LEVEL, name });
   try {
     const service = await start(config, log);
-    closeWithGrace({ delay: 10_000, logger: log }, async ({ signal, err }) => {
+    // SIGHUP reloads what can be reloaded (the MQTT credentials file), as mosquitto and nginx do; it does not stop the process.
+    process.on('SIGHUP', () => log.info({ signal: 'SIGHUP' }, 'SIGHUP: reloading'));
+    closeWithGrace({ delay: 10_000, logger: log, skip: ['SIGHUP'] }, async ({ signal, err }) => {
       if (err) log.error({ err }, 'shutting down after an error');
       else log.info({ signal }, 'shutting down');
       await service.close();

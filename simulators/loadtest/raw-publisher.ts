@@ -62,7 +62,7 @@ export class RawPublisher {
   }
 
   /** `maxInFlight`: the most QoS 1 publishes that will await their PUBACK at once (the window). */
-  static async connect(host: string, port: number, clientId: string, maxInFlight = 65535): Promise<RawPublisher> {
+  static async connect(host: string, port: number, clientId: string, maxInFlight = 65535, auth?: { username: string; password: string }): Promise<RawPublisher> {
     const socket = connect({ host, port });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);
@@ -73,7 +73,8 @@ export class RawPublisher {
       pub.connackResolve = resolve;
       socket.once('close', () => reject(new Error(`${host}:${port} closed the connection before CONNACK`)));
       // keepalive 0: no PINGREQs to send, and no broker drops a connection idle between slow paced messages.
-      socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId, keepalive: 0 }));
+      const credentials = auth ? { username: auth.username, password: Buffer.from(auth.password) } : {};
+      socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId, keepalive: 0, ...credentials }));
     });
     if (refusal) {
       socket.destroy();
