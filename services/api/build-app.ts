@@ -4,7 +4,9 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { opsRoutes } from '../../shared/runtime/ops-routes.ts';
 import type { ApiDeps } from './api-deps.ts';
-import { sendProblem } from '../../shared/runtime/problem-json.ts';
+import { registerApiAuth } from './api-auth.ts';
+import { ApiKeys } from './api-keys.ts';
+import { DOCS_CSP, registerApiProtection } from './api-protection.ts';
 import { registerProblemHandlers } from './problem.ts';
 import { congestionRoutes } from './routes/congestion-routes.ts';
 import { dashboardRoutes } from './routes/dashboard-routes.ts';
@@ -12,11 +14,14 @@ import { segmentRoutes } from './routes/segment-routes.ts';
 import { sensorRoutes } from './routes/sensor-routes.ts';
 import { streamRoutes } from './routes/stream-routes.ts';
 
+/** Request bodies above this get 413 unless ROADPULSE_API_BODY_LIMIT says otherwise. */
+const DEFAULT_BODY_LIMIT = 16 * 1024;
+
 /** Builds the HTTP app without listening (tests use inject() or port 0). */
 export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   // pino's Logger is a FastifyBaseLogger; the cast keeps fastify's default generics (pino 10 vs fastify's pino types).
   const loggerInstance = deps.log.child({ component: 'api' }) as FastifyBaseLogger;
-  const app = Fastify({ loggerInstance }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({ loggerInstance, bodyLimit: deps.security?.bodyLimitBytes ?? DEFAULT_BODY_LIMIT }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandlers(app);
@@ -28,18 +33,10 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     );
   });
 
-  if (deps.apiKeys.length > 0) {
-    const keys = new Set(deps.apiKeys);
-    app.addHook('onRequest', async (req, reply) => {
-      // The matched route, not the raw URL: "/%61pi/v1/…" routes to /api/v1/… too.
-      if (!req.routeOptions.url?.startsWith('/api/')) return;
-      const token = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
-      if (!token || !keys.has(token)) {
-        reply.header('WWW-Authenticate', 'Bearer realm="roadpulse"'); // RFC 9110 §11.6.1
-        return sendProblem(reply, 401, 'unauthorized', 'a valid "Authorization: Bearer <key>" is required');
-      }
-    });
-  }
+  // Before any route: helmet, CORS and the rate limiter hook every route registered after them.
+  const security = deps.security ?? { keys: new ApiKeys([], deps.apiKeys), rateLimitPerMin: 0, corsOrigins: [], bodyLimitBytes: DEFAULT_BODY_LIMIT };
+  await registerApiProtection(app, security, security.keys);
+  registerApiAuth(app, security.keys);
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -48,7 +45,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  // validatorUrl null: no badge image from validator.swagger.io (the CSP allows this server only).
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { validatorUrl: null }, staticCSP: DOCS_CSP });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(opsRoutes({ metrics: deps.metrics, readiness: { bus: () => deps.bus.ping(), store: () => deps.query.store.ping() } }));

@@ -12,6 +12,18 @@ const STATUS_BY_CODE: Partial<Record<AppError['code'], number>> = {
   bus_unavailable: 503,
 };
 
+/** Problem codes of fastify's and its plugins' own 4xx errors (body too large, rate limited, …). */
+const CODE_BY_STATUS: Record<number, string> = {
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  406: 'not_acceptable',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'too_many_requests',
+};
+
 export function registerProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (hasZodFastifySchemaValidationErrors(error)) {
@@ -25,7 +37,9 @@ export function registerProblemHandlers(app: FastifyInstance): void {
       if (status >= 500) request.log.error({ err: error }, 'request failed');
       return sendProblem(reply, status, error.code, error.message);
     }
-    if (error.statusCode && error.statusCode < 500) return sendProblem(reply, error.statusCode, 'bad_request', error.message);
+    if (error.statusCode && error.statusCode < 500) {
+      return sendProblem(reply, error.statusCode, CODE_BY_STATUS[error.statusCode] ?? 'bad_request', error.message);
+    }
     request.log.error({ err: error }, 'request failed');
     return sendProblem(reply, 500, 'internal', 'internal error');
   });
