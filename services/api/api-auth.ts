@@ -45,10 +45,13 @@ export function bearerToken(req: FastifyRequest): string | undefined {
  * checked when no key is configured.
  */
 export function registerApiAuth(app: FastifyInstance, keys: ApiKeys): void {
-  app.addHook('onRequest', async (req, reply) => {
-    if (!keys.configured) return;
+  // preParsing: after every onRequest hook, the rate limiter's included (it hooks each route's
+  // onRequest, which runs after app-wide ones), so made-up keys are throttled before they cost a
+  // scrypt; and before the body is read, so no body is parsed for a caller without a key.
+  app.addHook('preParsing', async (req, reply, payload) => {
+    if (!keys.configured) return payload;
     const needed = requiredScope(req);
-    if (needed === null) return;
+    if (needed === null) return payload;
     const token = bearerToken(req);
     if (token === undefined) return unauthorized(reply, REALM, 'a valid "Authorization: Bearer <key>" is required');
     const principal = await keys.verify(token);
@@ -59,6 +62,7 @@ export function registerApiAuth(app: FastifyInstance, keys: ApiKeys): void {
       return sendProblem(reply, 403, 'forbidden', `this route needs an API key with scope "${needed}"; key "${principal.id}" has "${principal.scope}"`);
     }
     req.principal = principal;
+    return payload;
   });
 }
 

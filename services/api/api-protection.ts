@@ -37,9 +37,10 @@ export const CSP_DIRECTIVES = {
 } as const;
 
 /**
- * Swagger UI's policy (/docs, set by @fastify/swagger-ui on its own routes): as above, but its
- * React components render `style` attributes into markup, so styles may be inline; its "Try it
- * out" forms call this server only.
+ * Swagger UI's policy (/docs, set by @fastify/swagger-ui on its own routes): as above, but styles
+ * may be inline: Swagger UI inserts a <style> element at run time (in headless Chromium, under
+ * `style-src 'self'` it logs a violation and renders unstyled). Scripts stay 'self' only; its
+ * "Try it out" requests go to this server only.
  */
 export const DOCS_CSP =
   "default-src 'self'; base-uri 'self'; connect-src 'self'; font-src 'self' data:; form-action 'self'; frame-ancestors 'self'; " +

@@ -14,7 +14,14 @@ const isLoopback = (host: string) => host === 'localhost' || host === '::1' || h
 /** Builds the API as configured and listens on ROADPULSE_HTTP_HOST:ROADPULSE_HTTP_PORT. */
 export async function startApi(
   config: Config,
-  deps: { query: CongestionQueryContext; bus: Bus; metrics: Metrics; log: Logger },
+  deps: {
+    query: CongestionQueryContext;
+    bus: Bus;
+    metrics: Metrics;
+    log: Logger;
+    /** More routes, registered after the API's own and before it listens (tests). */
+    extraRoutes?: (app: FastifyInstance) => void;
+  },
 ): Promise<{ app: FastifyInstance; port: number }> {
   const log = deps.log.child({ component: 'api' });
   const keysFile = config.ROADPULSE_API_KEYS_FILE;
@@ -25,8 +32,9 @@ export async function startApi(
   if (!keys.configured && !isLoopback(config.ROADPULSE_HTTP_HOST)) {
     log.warn({ host: config.ROADPULSE_HTTP_HOST }, 'the API listens beyond loopback without API keys: anyone who reaches it can read everything and change state');
   }
+  const { extraRoutes, ...apiDeps } = deps;
   const app = await buildApp({
-    ...deps,
+    ...apiDeps,
     apiKeys: config.ROADPULSE_API_KEYS,
     historyMaxPoints: config.ROADPULSE_HISTORY_MAX_POINTS,
     sensorViewMs: config.ROADPULSE_SENSOR_KNOWN_H * 3600_000,
@@ -37,6 +45,7 @@ export async function startApi(
       bodyLimitBytes: config.ROADPULSE_API_BODY_LIMIT,
     },
   });
+  extraRoutes?.(app);
   if (keysFile) {
     const stopWatching = watchApiKeysFile(keysFile, keys, log);
     app.addHook('onClose', async () => stopWatching());
