@@ -7,7 +7,7 @@ import type { ApiDeps } from './api-deps.ts';
 import { registerApiAuth } from './api-auth.ts';
 import { ApiKeys } from './api-keys.ts';
 import { DOCS_CSP, registerApiProtection } from './api-protection.ts';
-import { registerProblemHandlers } from './problem.ts';
+import { frameworkErrorProblem, registerProblemHandlers } from './problem.ts';
 import { congestionRoutes } from './routes/congestion-routes.ts';
 import { dashboardRoutes } from './routes/dashboard-routes.ts';
 import { segmentRoutes } from './routes/segment-routes.ts';
@@ -21,7 +21,11 @@ const DEFAULT_BODY_LIMIT = 16 * 1024;
 export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   // pino's Logger is a FastifyBaseLogger; the cast keeps fastify's default generics (pino 10 vs fastify's pino types).
   const loggerInstance = deps.log.child({ component: 'api' }) as FastifyBaseLogger;
-  const app = Fastify({ loggerInstance, bodyLimit: deps.security?.bodyLimitBytes ?? DEFAULT_BODY_LIMIT }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({
+    loggerInstance,
+    bodyLimit: deps.security?.bodyLimitBytes ?? DEFAULT_BODY_LIMIT,
+    frameworkErrors: frameworkErrorProblem,
+  }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandlers(app);

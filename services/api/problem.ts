@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError } from '../../shared/errors/app-error.ts';
 import { sendProblem } from '../../shared/runtime/problem-json.ts';
@@ -20,6 +20,7 @@ const CODE_BY_STATUS: Record<number, string> = {
   405: 'method_not_allowed',
   406: 'not_acceptable',
   413: 'payload_too_large',
+  414: 'uri_too_long',
   415: 'unsupported_media_type',
   429: 'too_many_requests',
 };
@@ -44,4 +45,14 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     return sendProblem(reply, 500, 'internal', 'internal error');
   });
   app.setNotFoundHandler((request, reply) => sendProblem(reply, 404, 'not_found', `no route ${request.method} ${request.url}`));
+}
+
+/**
+ * Fastify's `frameworkErrors`: errors found before routing (a malformed percent-encoding, a path
+ * parameter longer than maxParamLength: 414) as problem+json too, instead of fastify's own JSON.
+ */
+export function frameworkErrorProblem(error: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
+  const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+  reply.header('x-content-type-options', 'nosniff');
+  void sendProblem(reply, status, CODE_BY_STATUS[status] ?? 'bad_request', error.message);
 }
