@@ -45,7 +45,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(fastifySwagger, {
     openapi: {
       info: { title: 'roadpulse API', version: '1.0.0', description: 'Congestion per road segment from roadside traffic sensors' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'an API key `<name>.<secret>` (npm run api-keys), when keys are configured' } } },
+      security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
   });
