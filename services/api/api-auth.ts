@@ -44,7 +44,7 @@ export function bearerToken(req: FastifyRequest): string | undefined {
  * key's scope is too low, both problem+json with `WWW-Authenticate` (RFC 6750 §3). Nothing is
  * checked when no key is configured.
  */
-export function registerApiAuth(app: FastifyInstance, keys: ApiKeys): void {
+export function registerApiAuth(app: FastifyInstance, keys: ApiKeys, refused: (reason: 'no_key' | 'invalid_key' | 'insufficient_scope') => void): void {
   // preParsing: after every onRequest hook, the rate limiter's included (it hooks each route's
   // onRequest, which runs after app-wide ones), so made-up keys are throttled before they cost a
   // scrypt; and before the body is read, so no body is parsed for a caller without a key.
@@ -53,10 +53,18 @@ export function registerApiAuth(app: FastifyInstance, keys: ApiKeys): void {
     const needed = requiredScope(req);
     if (needed === null) return payload;
     const token = bearerToken(req);
-    if (token === undefined) return unauthorized(reply, REALM, 'a valid "Authorization: Bearer <key>" is required');
+    if (token === undefined) {
+      refused('no_key');
+      return unauthorized(reply, REALM, 'a valid "Authorization: Bearer <key>" is required');
+    }
     const principal = await keys.verify(token);
-    if (!principal) return unauthorized(reply, `${REALM}, error="invalid_token"`, 'the API key is not valid: a valid "Authorization: Bearer <key>" is required');
+    if (!principal) {
+      refused('invalid_key');
+      req.log.info({ route: req.routeOptions.url }, 'API key not valid');
+      return unauthorized(reply, `${REALM}, error="invalid_token"`, 'the API key is not valid: a valid "Authorization: Bearer <key>" is required');
+    }
     if (SCOPE_RANK[principal.scope] < SCOPE_RANK[needed]) {
+      refused('insufficient_scope');
       req.log.warn({ keyId: principal.id, scope: principal.scope, needed, route: req.routeOptions.url }, 'API key scope too low');
       reply.header('WWW-Authenticate', `${REALM}, error="insufficient_scope", scope="${needed}"`);
       return sendProblem(reply, 403, 'forbidden', `this route needs an API key with scope "${needed}"; key "${principal.id}" has "${principal.scope}"`);

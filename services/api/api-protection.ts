@@ -51,7 +51,7 @@ export const DOCS_CSP =
  * limiter (429 problem+json with Retry-After). Order matters: a 401 or 429 still carries the CORS
  * headers, so a browser app on an allowed origin can read why it was refused.
  */
-export async function registerApiProtection(app: FastifyInstance, options: ApiProtectionOptions, keys: ApiKeys): Promise<void> {
+export async function registerApiProtection(app: FastifyInstance, options: ApiProtectionOptions, keys: ApiKeys, onLimited: () => void): Promise<void> {
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: { useDefaults: false, directives: CSP_DIRECTIVES },
     // The API is read by other origins only through CORS; images and scripts of the dashboard are same-origin.
@@ -81,6 +81,7 @@ export async function registerApiProtection(app: FastifyInstance, options: ApiPr
         const principal = token === undefined ? undefined : keys.known(token);
         return principal ? `key:${principal.id}` : `addr:${normalizeIP(req.ip)}`;
       },
+      onExceeded: () => onLimited(),
       allowList: (req: FastifyRequest) => RATE_LIMIT_EXEMPT.has(req.routeOptions.url ?? ''),
       errorResponseBuilder: (_req, context) =>
         Object.assign(new Error(`more than ${context.max} requests a minute; retry in ${context.after}`), { statusCode: context.statusCode }),

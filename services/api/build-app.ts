@@ -39,8 +39,9 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
 
   // Before any route: helmet, CORS and the rate limiter hook every route registered after them.
   const security = deps.security ?? { keys: new ApiKeys([], deps.apiKeys), rateLimitPerMin: 0, corsOrigins: [], bodyLimitBytes: DEFAULT_BODY_LIMIT };
-  await registerApiProtection(app, security, security.keys);
-  registerApiAuth(app, security.keys);
+  const refused = deps.metrics.apiRefusals;
+  await registerApiProtection(app, security, security.keys, () => refused.inc({ reason: 'rate_limited' }));
+  registerApiAuth(app, security.keys, (reason) => refused.inc({ reason }));
 
   await app.register(fastifySwagger, {
     openapi: {

@@ -158,7 +158,20 @@ describe('API keys with scopes (ROADPULSE_API_KEYS_FILE)', () => {
     });
     expect(small.res.status).toBe(200);
   });
+
+  it('when requests were refused, then /metrics counts them by reason', async () => {
+    const counts = await refusals(api.baseUrl);
+    // The tests above: 3 without a key (segments, %61pi, stream) + 2 POSTs outside /api…, 4 bad keys, 4 too-low scopes.
+    expect(counts['no_key']).toBeGreaterThanOrEqual(3);
+    expect(counts['invalid_key']).toBe(4);
+    expect(counts['insufficient_scope']).toBe(4);
+  });
 });
+
+async function refusals(baseUrl: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  return Object.fromEntries([...text.matchAll(/^roadpulse_api_requests_refused_total\{reason="(\w+)"\} (\d+)$/gm)].map((m) => [m[1]!, Number(m[2])]));
+}
 
 describe('security headers (helmet) and the pages under them', () => {
   let api: ApiServer;
@@ -335,6 +348,13 @@ describe('rate limit (ROADPULSE_API_RATE_LIMIT)', () => {
     for (let i = 0; i < LIMIT + 3; i++) statuses.push((await call(`${api.baseUrl}/api/v1/segments`, { headers: bearer(`fake-${i}.${newSecret()}`) })).res.status);
     expect(statuses).toContain(429);
     expect(statuses.every((s) => s === 401 || s === 429)).toBe(true);
+  });
+
+  it('when requests were rate limited, then /metrics counts them', async () => {
+    // From another address: this one's budget is spent, and /metrics is rate limited like any route but the probes.
+    const res = await api.app.inject({ method: 'GET', url: '/metrics', remoteAddress: '10.0.0.9' });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toMatch(/^roadpulse_api_requests_refused_total\{reason="rate_limited"\} ([2-9]|\d\d+)$/m);
   });
 
   it('when the limit is exhausted, then /healthz and /readyz still answer (probes are exempt)', async () => {
