@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sendProblem } from '../../shared/runtime/problem-json.ts';
 import type { ApiScope } from './api-keys-file.ts';
-import type { ApiKeys, ApiPrincipal } from './api-keys.ts';
+import { BUSY, type ApiKeys, type ApiPrincipal } from './api-keys.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -44,7 +44,7 @@ export function bearerToken(req: FastifyRequest): string | undefined {
  * key's scope is too low, both problem+json with `WWW-Authenticate` (RFC 6750 §3). Nothing is
  * checked when no key is configured.
  */
-export function registerApiAuth(app: FastifyInstance, keys: ApiKeys, refused: (reason: 'no_key' | 'invalid_key' | 'insufficient_scope') => void): void {
+export function registerApiAuth(app: FastifyInstance, keys: ApiKeys, refused: (reason: 'no_key' | 'invalid_key' | 'insufficient_scope' | 'busy') => void): void {
   // preParsing: after every onRequest hook, the rate limiter's included (it hooks each route's
   // onRequest, which runs after app-wide ones), so made-up keys are throttled before they cost a
   // scrypt; and before the body is read, so no body is parsed for a caller without a key.
@@ -58,6 +58,11 @@ export function registerApiAuth(app: FastifyInstance, keys: ApiKeys, refused: (r
       return unauthorized(reply, REALM, 'a valid "Authorization: Bearer <key>" is required');
     }
     const principal = await keys.verify(token);
+    if (principal === BUSY) {
+      refused('busy');
+      reply.header('Retry-After', '1');
+      return sendProblem(reply, 503, 'busy', 'too many new API keys are being checked right now; retry in a second');
+    }
     if (!principal) {
       refused('invalid_key');
       req.log.info({ route: req.routeOptions.url }, 'API key not valid');

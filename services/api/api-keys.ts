@@ -11,6 +11,15 @@ export interface ApiPrincipal {
 /** Verdicts kept (good and bad keys); the oldest leave first. Bounds memory under a flood of random keys. */
 const MAX_CACHED_VERDICTS = 10_000;
 
+/** scrypt verifications at once: libuv's pool has 4 threads, and file and DNS work need them too. */
+const MAX_RUNNING_SCRYPT = 2;
+/** Verifications queued beyond those; any more are answered `busy` (503) instead of queueing without bound. */
+const MAX_WAITING_SCRYPT = 64;
+
+/** The verdict when too many new keys are being verified at once (a flood of made-up secrets). */
+export const BUSY = 'busy';
+export type Verdict = ApiPrincipal | null | typeof BUSY;
+
 const sha256 = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
 
 /**
@@ -24,13 +33,17 @@ const sha256 = (text: string): Buffer => createHash('sha256').update(text, 'utf8
  * the one verification. Comparisons of secrets are constant-time (scrypt output with
  * timingSafeEqual; legacy digests with timingSafeEqual against every legacy key). Key ids are not
  * secret: an unknown id is refused without a scrypt, which is faster than a known id with a wrong
- * secret (a dummy scrypt would hand an attacker a cheap way to burn CPU).
+ * secret (a dummy scrypt would hand an attacker a cheap way to burn CPU). At most 2 scrypts run at
+ * once and 64 wait; beyond that a new key gets `busy` (not cached), so made-up secrets for a known
+ * id cannot take the whole thread pool or queue without bound (the rate limiter bounds them first).
  */
 export class ApiKeys {
   private byId = new Map<string, ApiKeyEntry>();
   private readonly legacy: Buffer[];
   private readonly verdicts = new Map<string, Promise<ApiPrincipal | null>>();
   private readonly settled = new Map<string, ApiPrincipal | null>();
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(entries: readonly ApiKeyEntry[], legacyKeys: readonly string[] = []) {
     this.legacy = legacyKeys.map(sha256);
@@ -58,12 +71,16 @@ export class ApiKeys {
     return this.settled.get(sha256(token).toString('base64')) ?? undefined;
   }
 
-  /** The key's principal, or null when it is not a valid key. */
-  verify(token: string): Promise<ApiPrincipal | null> {
+  /** The key's principal, null when it is not a valid key, or `busy` when it cannot be checked now. */
+  verify(token: string): Promise<Verdict> {
     const digest = sha256(token);
     const cacheKey = digest.toString('base64');
     const cached = this.verdicts.get(cacheKey);
     if (cached) return cached;
+    const parts = splitKey(token);
+    if (parts && this.byId.has(parts.id) && this.running >= MAX_RUNNING_SCRYPT && this.waiting.length >= MAX_WAITING_SCRYPT) {
+      return Promise.resolve(BUSY);
+    }
     const verdict: Promise<ApiPrincipal | null> = this.check(token, digest).then((principal) => {
       // Kept only while still cached: a reload (or an eviction) while verifying drops this verdict.
       if (this.verdicts.get(cacheKey) === verdict) this.settled.set(cacheKey, principal);
@@ -81,11 +98,33 @@ export class ApiKeys {
   private async check(token: string, digest: Buffer): Promise<ApiPrincipal | null> {
     const parts = splitKey(token);
     const entry = parts ? this.byId.get(parts.id) : undefined;
-    if (entry && parts) return (await verifySecret(parts.secret, entry.hash)) ? { id: entry.id, scope: entry.scope } : null;
+    if (entry && parts) {
+      await this.acquire();
+      try {
+        return (await verifySecret(parts.secret, entry.hash)) ? { id: entry.id, scope: entry.scope } : null;
+      } finally {
+        this.release();
+      }
+    }
     let match = -1;
     this.legacy.forEach((k, i) => {
       if (timingSafeEqual(k, digest)) match = i;
     });
     return match >= 0 ? { id: `legacy-${match + 1}`, scope: 'read' } : null;
+  }
+
+  private acquire(): Promise<void> | void {
+    if (this.running < MAX_RUNNING_SCRYPT) {
+      this.running += 1;
+      return;
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  /** Hands the slot to the next waiting verification, if any. */
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.running -= 1;
   }
 }

@@ -63,7 +63,7 @@ export function createMetrics() {
     // API security (issue 13).
     apiRefusals: new Counter({
       name: 'roadpulse_api_requests_refused_total',
-      help: 'API requests refused: no_key, invalid_key (401), insufficient_scope (403), rate_limited (429)',
+      help: 'API requests refused: no_key, invalid_key (401), insufficient_scope (403), rate_limited (429), busy (503)',
       labelNames: ['reason'] as const,
       registers: [registry],
     }),

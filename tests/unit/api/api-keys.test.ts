@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { newSecret, type ApiKeyEntry } from '../../../services/api/api-keys-file.ts';
-import { ApiKeys } from '../../../services/api/api-keys.ts';
+import { ApiKeys, BUSY } from '../../../services/api/api-keys.ts';
 import { hashSecret, parseScryptHash, verifySecret } from '../../../shared/security/scrypt-secret.ts';
 
 const FAST = { ln: 10, r: 8, p: 1 };
@@ -58,5 +58,21 @@ describe('ApiKeys', () => {
     expect(await keys.verify('k-two')).toEqual({ id: 'legacy-2', scope: 'read' });
     expect(await keys.verify('k-three')).toBeNull();
     expect(new ApiKeys([]).configured).toBe(false);
+  });
+});
+
+describe('ApiKeys under a flood of made-up secrets', () => {
+  it('when 100 new wrong secrets for a known id arrive at once, then 2 are checked, 64 wait, the other 34 are answered busy (and not cached)', async () => {
+    const a = await entry('wall', 'read');
+    const keys = new ApiKeys([a.entry]);
+    const tokens = Array.from({ length: 100 }, () => `wall.${newSecret()}`);
+    const verdicts = await Promise.all(tokens.map((t) => keys.verify(t)));
+    expect(verdicts.filter((v) => v === BUSY)).toHaveLength(34);
+    expect(verdicts.filter((v) => v === null)).toHaveLength(66);
+    // Busy is not a verdict on the key: asked again when the queue is empty, it is checked.
+    const lastBusy = tokens[verdicts.lastIndexOf(BUSY)]!;
+    expect(await keys.verify(lastBusy)).toBeNull();
+    // And the real key still gets in.
+    expect(await keys.verify(a.token)).toEqual({ id: 'wall', scope: 'read' });
   });
 });
