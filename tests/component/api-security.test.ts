@@ -24,8 +24,12 @@ async function keyFile(keys: { id: string; scope: ApiScope }[]): Promise<{ file:
 }
 
 /** A state-changing test-only route declared admin, one under /api that declares nothing, and one that echoes the body size. */
+let adminRuns = 0;
 function testRoutes(app: import('fastify').FastifyInstance): void {
-  app.post('/api/v1/test/admin-action', { config: { scope: 'admin' } }, async (req) => ({ done: true, by: req.principal?.id ?? null }));
+  app.post('/api/v1/test/admin-action', { config: { scope: 'admin' } }, async (req) => {
+    adminRuns += 1;
+    return { done: true, by: req.principal?.id ?? null };
+  });
   app.post('/api/v1/test/undeclared', async () => ({ done: true }));
   app.post('/ops/test/admin-elsewhere', { config: { scope: 'admin' } }, async () => ({ done: true }));
 }
@@ -100,17 +104,21 @@ describe('API keys with scopes (ROADPULSE_API_KEYS_FILE)', () => {
   });
 
   it('when a read key calls a route marked config.scope=admin, then 403 problem+json with error="insufficient_scope" and the route does not run', async () => {
+    const runs = adminRuns;
     for (const token of [tokens['viewer']!, 'legacy-plain-key']) {
       const r = await call(`${api.baseUrl}/api/v1/test/admin-action`, { method: 'POST', headers: bearer(token) });
       expect(expectProblem(r, 403).detail).toMatch(/scope "admin"/);
       expect(r.res.headers.get('www-authenticate')).toBe('Bearer realm="roadpulse", error="insufficient_scope", scope="admin"');
     }
+    expect(adminRuns).toBe(runs);
   });
 
   it('when an admin key calls the admin route, then it runs and sees who called', async () => {
+    const runs = adminRuns;
     const r = await call(`${api.baseUrl}/api/v1/test/admin-action`, { method: 'POST', headers: bearer(tokens['operator']!) });
     expect(r.res.status).toBe(200);
     expect(r.body).toEqual({ done: true, by: 'operator' });
+    expect(adminRuns).toBe(runs + 1);
   });
 
   it('when a POST route under /api declares no scope, then it needs admin all the same (state changes are admin by default)', async () => {
@@ -145,12 +153,14 @@ describe('API keys with scopes (ROADPULSE_API_KEYS_FILE)', () => {
 
   it('when a body is larger than ROADPULSE_API_BODY_LIMIT (16 KiB), then 413 problem+json and the route does not run', async () => {
     const body = JSON.stringify({ note: 'x'.repeat(17 * 1024) });
+    const runs = adminRuns;
     const r = await call(`${api.baseUrl}/api/v1/test/admin-action`, {
       method: 'POST',
       headers: { ...bearer(tokens['operator']!), 'content-type': 'application/json' },
       body,
     });
     expect(expectProblem(r, 413).type).toMatch(/payload_too_large$/);
+    expect(adminRuns).toBe(runs);
     const small = await call(`${api.baseUrl}/api/v1/test/admin-action`, {
       method: 'POST',
       headers: { ...bearer(tokens['operator']!), 'content-type': 'application/json' },
