@@ -28,7 +28,7 @@ const sha256 = (text: string): Buffer => createHash('sha256').update(text, 'utf8
  *
  * Cost per request: the entry is found by id (a Map lookup), its scrypt hash is checked once per
  * distinct presented key, and the verdict is cached under the SHA-256 of the key (the cache never
- * holds a key itself). So a client pays one scrypt (~0.1 s, on libuv's thread pool, not the event
+ * holds a key itself). So a client pays one scrypt (0.1–0.3 s, on libuv's thread pool, not the event
  * loop) on its first request and a hash + Map lookup afterwards; concurrent first requests share
  * the one verification. Comparisons of secrets are constant-time (scrypt output with
  * timingSafeEqual; legacy digests with timingSafeEqual against every legacy key). Key ids are not
