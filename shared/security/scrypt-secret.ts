@@ -12,7 +12,7 @@ export interface ScryptParams {
   p: number;
 }
 
-/** 2^15 × 8 × 128 B = 32 MiB and 0.1–0.3 s per hash on this project's CI machine: OWASP's scrypt minimum is 2^17 at r=8 for passwords; these are random keys. */
+/** 2^15 × 8 × 128 B = 32 MiB and 0.1–0.3 s per hash on a busy 2-core machine: OWASP's scrypt minimum is 2^17 at r=8 for passwords; these are random keys. */
 export const DEFAULT_SCRYPT_PARAMS: Readonly<ScryptParams> = { ln: 15, r: 8, p: 1 };
 const KEY_LENGTH = 32;
 const SALT_BYTES = 16;
