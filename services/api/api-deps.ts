@@ -2,6 +2,8 @@ import type { Logger } from '../../shared/logging/create-logger.ts';
 import type { Metrics } from '../../shared/metrics/metrics.ts';
 import type { Bus } from '../../shared/ports/bus.ts';
 import type { CongestionQueryContext } from '../../shared/queries/congestion-at.ts';
+import type { ApiKeys } from './api-keys.ts';
+import type { ApiProtectionOptions } from './api-protection.ts';
 
 /** Everything the HTTP API needs, passed in by the composition root. */
 export interface ApiDeps {
@@ -9,6 +11,7 @@ export interface ApiDeps {
   bus: Bus;
   metrics: Metrics;
   log: Logger;
+  /** Deprecated plain keys (ROADPULSE_API_KEYS, scope read); used when `security` is not given. */
   apiKeys: readonly string[];
   historyMaxPoints: number;
   /** How far back the sensor view counts accepted and rejected readings. */
@@ -16,4 +19,12 @@ export interface ApiDeps {
   now?: () => number;
   /** Absolute URL of the NGSI-LD @context (ROADPULSE_NGSI_CONTEXT_URL); default: derived from the request. */
   ngsiContextUrl?: string | undefined;
+  /** Keys with scopes, rate limit, CORS, body limit; default: the legacy keys only, no limit, no CORS, 16 KiB. */
+  security?: ApiSecurity;
+}
+
+export interface ApiSecurity extends ApiProtectionOptions {
+  keys: ApiKeys;
+  /** Largest request body in bytes (413 above). */
+  bodyLimitBytes: number;
 }

@@ -4,21 +4,30 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { opsRoutes } from '../../shared/runtime/ops-routes.ts';
 import type { ApiDeps } from './api-deps.ts';
-import { sendProblem } from '../../shared/runtime/problem-json.ts';
 import { ngsiRoutes } from './ngsi/ngsi-routes.ts';
-import { registerProblemHandlers } from './problem.ts';
 import { alertRoutes } from './routes/alert-routes.ts';
+import { registerApiAuth } from './api-auth.ts';
+import { ApiKeys } from './api-keys.ts';
+import { DOCS_CSP, registerApiProtection } from './api-protection.ts';
+import { frameworkErrorProblem, registerProblemHandlers } from './problem.ts';
 import { congestionRoutes } from './routes/congestion-routes.ts';
 import { dashboardRoutes } from './routes/dashboard-routes.ts';
 import { segmentRoutes } from './routes/segment-routes.ts';
 import { sensorRoutes } from './routes/sensor-routes.ts';
 import { streamRoutes } from './routes/stream-routes.ts';
 
+/** Request bodies above this get 413 unless ROADPULSE_API_BODY_LIMIT says otherwise. */
+const DEFAULT_BODY_LIMIT = 16 * 1024;
+
 /** Builds the HTTP app without listening (tests use inject() or port 0). */
 export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   // pino's Logger is a FastifyBaseLogger; the cast keeps fastify's default generics (pino 10 vs fastify's pino types).
   const loggerInstance = deps.log.child({ component: 'api' }) as FastifyBaseLogger;
-  const app = Fastify({ loggerInstance }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({
+    loggerInstance,
+    bodyLimit: deps.security?.bodyLimitBytes ?? DEFAULT_BODY_LIMIT,
+    frameworkErrors: frameworkErrorProblem,
+  }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandlers(app);
@@ -30,30 +39,22 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     );
   });
 
-  if (deps.apiKeys.length > 0) {
-    const keys = new Set(deps.apiKeys);
-    app.addHook('onRequest', async (req, reply) => {
-      // The matched route, not the raw URL: "/%61pi/v1/…" routes to /api/v1/… too. NGSI-LD entities
-      // need the key as well; the @context document stays public (JSON-LD processors fetch it bare).
-      const route = req.routeOptions.url ?? '';
-      const ngsiData = route.startsWith('/ngsi-ld/') && !route.startsWith('/ngsi-ld/v1/contexts/');
-      if (!route.startsWith('/api/') && !ngsiData) return;
-      const token = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
-      if (!token || !keys.has(token)) {
-        reply.header('WWW-Authenticate', 'Bearer realm="roadpulse"'); // RFC 9110 §11.6.1
-        return sendProblem(reply, 401, 'unauthorized', 'a valid "Authorization: Bearer <key>" is required');
-      }
-    });
-  }
+  // Before any route: helmet, CORS and the rate limiter hook every route registered after them.
+  const security = deps.security ?? { keys: new ApiKeys([], deps.apiKeys), rateLimitPerMin: 0, corsOrigins: [], bodyLimitBytes: DEFAULT_BODY_LIMIT };
+  const refused = deps.metrics.apiRefusals;
+  await registerApiProtection(app, security, security.keys, () => refused.inc({ reason: 'rate_limited' }));
+  registerApiAuth(app, security.keys, (reason) => refused.inc({ reason }));
 
   await app.register(fastifySwagger, {
     openapi: {
       info: { title: 'roadpulse API', version: '1.0.0', description: 'Congestion per road segment from roadside traffic sensors' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'an API key `<name>.<secret>` (npm run api-keys), when keys are configured' } } },
+      security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  // validatorUrl null: no badge image from validator.swagger.io (the CSP allows this server only).
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { validatorUrl: null }, staticCSP: DOCS_CSP });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(opsRoutes({ metrics: deps.metrics, readiness: { bus: () => deps.bus.ping(), store: () => deps.query.store.ping() } }));

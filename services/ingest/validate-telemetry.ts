@@ -19,6 +19,8 @@ export interface Rejection {
 }
 
 const rawReadingParser = withFastPath(rawReadingSchema);
+/** idSchema's rule (DESIGN §3), as a regex for the rejection path. */
+const ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 export interface ValidationContext {
   network: RoadNetwork;
@@ -66,8 +68,10 @@ function validateOne(topicSensorId: string, item: unknown, ctx: ValidationContex
   const parsed = rawReadingParser.safeParse(item);
   if (!parsed.success) {
     // Charged to the sensor the reading names only if this publisher may speak for it.
+    // Only a valid id, though: the claim failed the schema, and it becomes a tag in the store (one
+    // series per made-up name, or a string line protocol cannot carry).
     const claimed = (item as { sensorId?: unknown } | null)?.sensorId;
-    const sensorId = typeof claimed === 'string' && publisherMaySpeakFor(topicSensorId, claimed) ? claimed : topicSensorId;
+    const sensorId = typeof claimed === 'string' && ID.test(claimed) && publisherMaySpeakFor(topicSensorId, claimed) ? claimed : topicSensorId;
     return { reason: 'schema', detail: describeIssues(parsed.error), sensorId };
   }
   const reading = normaliseReading(parsed.data);

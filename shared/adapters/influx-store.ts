@@ -28,6 +28,7 @@ import {
   type Row,
 } from './influx-points.ts';
 import { anyOf, chunk, idLiteral, timeRange } from './influx-ql.ts';
+import { storableCongestion, storableReading, storableRejection, storableStatus } from './influx-safe-ids.ts';
 
 export interface InfluxStoreOptions extends InfluxConnectionOptions {
   log: Logger;
@@ -64,20 +65,20 @@ export class InfluxStore implements Store {
   }
 
   async writeReadings(readings: Reading[]): Promise<void> {
-    await this.write(readings.map((r) => readingPoint(r, this.weights)), 'ms');
+    await this.write(readings.map((r) => readingPoint(storableReading(r), this.weights)), 'ms');
   }
 
   async writeCongestion(records: CongestionRecord[]): Promise<void> {
-    await this.write(records.map(congestionPoint), 'ms');
+    await this.write(records.map((r) => congestionPoint(storableCongestion(r))), 'ms');
   }
 
   async writeSensorStatus(statuses: SensorStatus[]): Promise<void> {
-    await this.write(statuses.map(statusPoint), 'ms');
+    await this.write(statuses.map((s) => statusPoint(storableStatus(s))), 'ms');
   }
 
   async writeRejections(entries: DeadLetter[]): Promise<void> {
     // ns: see rejectionPoint (distinct rejections in one ms must not overwrite each other).
-    await this.write(entries.map(rejectionPoint), 'ns');
+    await this.write(entries.map((e) => rejectionPoint(storableRejection(e))), 'ns');
   }
 
   async readings(range: TimeRange, segmentIds: readonly string[]): Promise<Reading[]> {

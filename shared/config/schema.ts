@@ -42,7 +42,7 @@ export const configSchema = z.object({
     .string()
     .optional()
     .transform((s) => (s ? s.split(',').map((k) => k.trim()).filter(Boolean) : []))
-    .describe('comma-separated API keys; when set, /api requires "Authorization: Bearer <key>"'),
+    .describe('deprecated: comma-separated plain API keys with scope read (use ROADPULSE_API_KEYS_FILE); when set, /api requires "Authorization: Bearer <key>"'),
   ROADPULSE_MAX_READING_AGE_S: positiveInt(7 * 24 * 3600).describe('readings older than this are rejected (stale_ts)'),
   ROADPULSE_MAX_FUTURE_S: z.coerce.number().int().min(0).default(300).describe('readings further in the future are rejected (future_ts)'),
   ROADPULSE_PCU_WEIGHTS: pcuWeights.describe('PCU weight overrides, e.g. "motorbike=0.25,bus=3"'),
@@ -61,6 +61,24 @@ export const configSchema = z.object({
     .optional()
     .transform((v) => (v === undefined ? undefined : v === 'true'))
     .describe('accept MQTT clients without credentials; default: true without a credentials file, false with one'),
+  // API security (issue 13): hashed keys with scopes, rate limit, CORS allow-list, body limit.
+  ROADPULSE_API_KEYS_FILE: z
+    .string()
+    .optional()
+    .describe('API keys file (npm run api-keys) with scrypt-hashed keys and scopes read|admin; when it has keys, /api needs one'),
+  ROADPULSE_API_RATE_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(3000)
+    .describe('requests per minute per API key (or client address); 0 = no limit; /healthz and /readyz are exempt'),
+  ROADPULSE_API_CORS_ORIGINS: z
+    .string()
+    .optional()
+    .transform((s) => (s ? s.split(',').map((o) => o.trim()).filter(Boolean) : []))
+    .pipe(z.array(z.string().regex(/^(\*|https?:\/\/[^/\s]+)$/, 'expected "*" or origins like https://ops.example.org[:port]')))
+    .describe('comma-separated origins allowed to call the API from a browser (CORS); default none: same-origin only'),
+  ROADPULSE_API_BODY_LIMIT: z.coerce.number().int().min(1024).default(16 * 1024).describe('largest request body in bytes (413 above)'),
 
   // Distributed deployment: the services run alone (services/*/main.ts) and pick their adapters here.
   ROADPULSE_BUS: z.enum(['embedded', 'kafka']).default('embedded').describe('bus adapter of a service run alone'),

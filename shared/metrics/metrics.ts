@@ -74,6 +74,13 @@ export function createMetrics() {
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
       registers: [registry],
     }),
+    // API security (issue 13).
+    apiRefusals: new Counter({
+      name: 'roadpulse_api_requests_refused_total',
+      help: 'API requests refused: no_key, invalid_key (401), insufficient_scope (403), rate_limited (429), busy (503)',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
   };
 }
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -90,9 +90,12 @@ export function streamRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
           filter.segmentId = req.query.segment;
         }
 
+        // Headers set through fastify so far (CORS, rate limit) would be lost with the hijack: pass them on.
+        const earlier = Object.entries(reply.getHeaders()).filter((e): e is [string, string | number | string[]] => e[1] !== undefined);
         reply.hijack();
         const res = reply.raw;
         res.writeHead(200, {
+          ...Object.fromEntries(earlier),
           'content-type': 'text/event-stream; charset=utf-8',
           'cache-control': 'no-cache, no-transform',
           connection: 'keep-alive',
