@@ -1,3 +1,4 @@
+import type { HealthConfig } from '../../shared/health/health-config.ts';
 import type { Logger } from '../../shared/logging/create-logger.ts';
 import type { Metrics } from '../../shared/metrics/metrics.ts';
 import type { Bus } from '../../shared/ports/bus.ts';
@@ -13,5 +14,7 @@ export interface ApiDeps {
   historyMaxPoints: number;
   /** How far back the sensor view counts accepted and rejected readings. */
   sensorViewMs: number;
+  /** Sensor health thresholds (ROADPULSE_HEALTH_*); default DEFAULT_HEALTH_CONFIG. */
+  health?: HealthConfig;
   now?: () => number;
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../shared/config/schema.ts';
+import { healthConfigFrom } from '../../shared/health/health-config.ts';
 import type { Logger } from '../../shared/logging/create-logger.ts';
 import type { Metrics } from '../../shared/metrics/metrics.ts';
 import type { Bus } from '../../shared/ports/bus.ts';
@@ -16,6 +17,7 @@ export async function startApi(
     apiKeys: config.ROADPULSE_API_KEYS,
     historyMaxPoints: config.ROADPULSE_HISTORY_MAX_POINTS,
     sensorViewMs: config.ROADPULSE_SENSOR_KNOWN_H * 3600_000,
+    health: healthConfigFrom(config),
   });
   await app.listen({ host: config.ROADPULSE_HTTP_HOST, port: config.ROADPULSE_HTTP_PORT });
   return { app, port: (app.server.address() as { port: number }).port };

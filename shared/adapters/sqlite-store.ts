@@ -11,6 +11,8 @@ import type { SegmentActivity, SensorSummary, Store, TimeRange } from '../ports/
 import { addReading, zeroTotals, type DetectorTotals } from '../traffic/detector-totals.ts';
 import { DetectorMinutes, type MinuteDelta } from './sqlite-detector-minutes.ts';
 import { SensorSummaries } from './sensor-summaries.ts';
+import { SqliteSensorHealth } from './sqlite-sensor-health.ts';
+import type { SensorHealthSnapshot } from '../contract/sensor-health.ts';
 
 interface ReadingRow {
   sensor_id: string;
@@ -47,6 +49,7 @@ export class SqliteStore implements Store {
   private readonly insertCongestion: Database.Statement;
   private readonly upsertStatus: Database.Statement;
   private readonly insertRejection: Database.Statement;
+  private readonly health: SqliteSensorHealth;
 
   constructor(file: string) {
     mkdirSync(dirname(file), { recursive: true });
@@ -93,6 +96,7 @@ export class SqliteStore implements Store {
          state = excluded.state, at = excluded.at, detail = excluded.detail WHERE excluded.at >= sensor_status.at`,
     );
     this.insertRejection = this.db.prepare('INSERT OR IGNORE INTO rejections VALUES (?, ?, ?, ?)');
+    this.health = new SqliteSensorHealth(this.db);
   }
 
   /**
@@ -216,6 +220,14 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
+  }
+
+  async writeSensorHealth(snapshots: SensorHealthSnapshot[]): Promise<void> {
+    this.health.write(snapshots);
+  }
+
+  async sensorHealth(): Promise<SensorHealthSnapshot[]> {
+    return this.health.all();
   }
 }
 

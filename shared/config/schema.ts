@@ -49,6 +49,14 @@ export const configSchema = z.object({
   ROADPULSE_HISTORY_MAX_POINTS: positiveInt(2000).describe('most buckets a history query may ask for'),
   ROADPULSE_SENSOR_KNOWN_H: positiveInt(24).describe('a sensor counts as known for its segment if it reported in this many hours'),
 
+  // Sensor health diagnostics (issue 12, README "Sensor health").
+  ROADPULSE_HEALTH_STALE_INTERVALS: positiveInt(3).describe('a sensor is stale after this many of its intervals without a reading'),
+  ROADPULSE_HEALTH_STUCK_READINGS: z.coerce.number().int().min(2).default(5).describe('a sensor is stuck after this many identical readings (counts and speed) in a row while a neighbour varies'),
+  ROADPULSE_HEALTH_MAX_FLOW_PCU: positiveInt(3000).describe('a reading with a lane flow above this many pcu/h is implausible'),
+  ROADPULSE_HEALTH_WINDOW_MIN: positiveInt(60).describe('minutes of a sensor\'s latest readings in which gaps, duplicates and implausible readings count'),
+  ROADPULSE_HEALTH_GAP_SHARE: z.coerce.number().min(0).max(1).default(0).describe('a sensor is gappy when more than this share of its seq numbers is missing (0: any)'),
+  ROADPULSE_HEALTH_SNAPSHOT_S: z.coerce.number().min(0.1).default(5).describe('seconds between the writer\'s stores of changed sensor health'),
+
   // Distributed deployment: the services run alone (services/*/main.ts) and pick their adapters here.
   ROADPULSE_BUS: z.enum(['embedded', 'kafka']).default('embedded').describe('bus adapter of a service run alone'),
   ROADPULSE_STORE: z.enum(['embedded', 'influx']).default('embedded').describe('store adapter of a service run alone'),

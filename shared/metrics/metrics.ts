@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { REJECTION_REASONS } from '../contract/dead-letter.ts';
 
 /** Every Prometheus series roadpulse exposes, on one registry per process. */
@@ -13,7 +13,23 @@ export function createMetrics() {
   });
   // Start every reason at 0 so dashboards and tests see the series before the first rejection.
   for (const reason of REJECTION_REASONS) rejected.inc({ reason }, 0);
+  // Sensor health: counted at scrape from the store by whoever set the source (the API); no series elsewhere.
+  let sensorStates: (() => Promise<Record<string, number>>) | null = null;
+  new Gauge({
+    name: 'roadpulse_sensors',
+    help: 'Sensors seen in the view period per health state (offline, stale, implausible, stuck, gappy, duplicating, online), at scrape',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    async collect() {
+      if (!sensorStates) return;
+      for (const [state, n] of Object.entries(await sensorStates())) this.set({ state }, n);
+    },
+  });
   return {
+    /** Where roadpulse_sensors{state} comes from at scrape time. */
+    setSensorStateSource(source: () => Promise<Record<string, number>>): void {
+      sensorStates = source;
+    },
     registry,
     readingsAccepted: new Counter({
       name: 'roadpulse_readings_accepted_total',

@@ -1,5 +1,6 @@
 import type { CongestionRecord, WindowName } from '../contract/congestion-record.ts';
 import type { DeadLetter } from '../contract/dead-letter.ts';
+import type { SensorHealthSnapshot } from '../contract/sensor-health.ts';
 import type { SensorStatus } from '../contract/sensor-status.ts';
 import type { Reading } from '../contract/telemetry.ts';
 import type { DetectorTotals } from '../traffic/detector-totals.ts';
@@ -60,4 +61,9 @@ export interface Store {
   /** Throws if the store cannot be reached (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;
+
+  /** Sensor health snapshots of the writer's tracker (issue 12): a later snapshot of a sensor replaces its earlier one. */
+  writeSensorHealth(snapshots: SensorHealthSnapshot[]): Promise<void>;
+  /** The latest health snapshot of every sensor that has one. */
+  sensorHealth(): Promise<SensorHealthSnapshot[]>;
 }
