@@ -4,6 +4,9 @@ import { Episode } from './episode.ts';
 import type { HealthConfig } from './health-config.ts';
 import { SeqWindow } from './seq-window.ts';
 
+/** Lane flow is judged over buckets of this length (or of the interval, when longer). */
+export const FLOW_BUCKET_MS = 300_000;
+
 /**
  * What the health tracker keeps of one sensor: a few numbers, a 512-byte seq window (when it sends
  * seq) and up to two episodes, all made once; observing a reading allocates nothing.
@@ -31,6 +34,10 @@ export class SensorTrack {
   implausibleRule: ImplausibleRule = 'flow_above_max';
   implausibleValue = 0;
   duplicates: Episode | null = null;
+  // The open flow bucket (implausible flow): its index, pcu and seconds so far.
+  private bucket = -1;
+  private bucketPcu = 0;
+  private bucketSeconds = 0;
   /** Observed since the last snapshot pass. */
   touched = false;
   /** Writer clock of the last snapshot pass that found it touched. */
@@ -62,41 +69,44 @@ export class SensorTrack {
       (this.duplicates ??= new Episode()).hit(r.ts, config.windowMs);
       return; // a duplicate is no new measurement: it neither extends a run nor counts twice as implausible
     }
-    this.checkPlausible(r, config);
+    this.checkPlausible(r, later, config);
     if (later) {
       this.lastTs = r.ts;
       this.extendRun(r);
     }
   }
 
-  private checkPlausible(r: Reading, config: HealthConfig): void {
+  /**
+   * Per reading: occupancy 1 while moving, a speed with no vehicle. Flow over 5-minute buckets (or
+   * the interval when longer), judged when the bucket closes: a 30-second count is too noisy for a
+   * flow limit (a platoon of 26 pcu in 30 s is traffic, not a fault), 5 minutes of it is not.
+   */
+  private checkPlausible(r: Reading, later: boolean, config: HealthConfig): void {
     const c = r.counts;
-    const w = config.weights;
-    const vehicles = c.motorbike + c.car + c.bus + c.truck + c.bicycle + c.other;
     const speed = r.speedKmh;
-    let rule: ImplausibleRule | null = null;
-    let value = 0;
-    if (vehicles > 0) {
-      const pcu = c.motorbike * w.motorbike + c.car * w.car + c.bus * w.bus + c.truck * w.truck + c.bicycle * w.bicycle + c.other * w.other;
-      // Less one vehicle (the heaviest counted): a count of n has n − 1 headways inside the interval.
-      const heaviest = Math.max(
-        c.motorbike > 0 ? w.motorbike : 0, c.car > 0 ? w.car : 0, c.bus > 0 ? w.bus : 0,
-        c.truck > 0 ? w.truck : 0, c.bicycle > 0 ? w.bicycle : 0, c.other > 0 ? w.other : 0,
-      );
-      if (((pcu - heaviest) * 3600) / r.intervalS > config.maxFlowPcuPerHourPerLane) {
-        rule = 'flow_above_max';
-        value = Math.round((pcu * 3600) / r.intervalS);
+    if (r.occupancy !== null && r.occupancy >= 1 && speed !== null && speed > 0) this.implausibleHit(r.ts, 'occupied_but_moving', speed, config);
+    else if (speed !== null && speed > 0 && c.motorbike + c.car + c.bus + c.truck + c.bicycle + c.other === 0) {
+      this.implausibleHit(r.ts, 'speed_without_vehicles', speed, config);
+    }
+    if (!later) return;
+    const bucketMs = Math.max(FLOW_BUCKET_MS, r.intervalS * 1000);
+    const bucket = Math.floor(r.ts / bucketMs);
+    if (bucket !== this.bucket) {
+      if (this.bucketSeconds * 1000 >= bucketMs / 2) {
+        const flow = (this.bucketPcu * 3600) / this.bucketSeconds;
+        if (flow > config.maxFlowPcuPerHourPerLane) this.implausibleHit(this.lastTs, 'flow_above_max', Math.round(flow), config);
       }
+      this.bucket = bucket;
+      this.bucketPcu = 0;
+      this.bucketSeconds = 0;
     }
-    if (rule === null && r.occupancy !== null && r.occupancy >= 1 && speed !== null && speed > 0) {
-      rule = 'occupied_but_moving';
-      value = speed;
-    } else if (rule === null && vehicles === 0 && speed !== null && speed > 0) {
-      rule = 'speed_without_vehicles';
-      value = speed;
-    }
-    if (rule === null) return;
-    (this.implausible ??= new Episode()).hit(r.ts, config.windowMs);
+    const w = config.weights;
+    this.bucketPcu += c.motorbike * w.motorbike + c.car * w.car + c.bus * w.bus + c.truck * w.truck + c.bicycle * w.bicycle + c.other * w.other;
+    this.bucketSeconds += r.intervalS;
+  }
+
+  private implausibleHit(ts: number, rule: ImplausibleRule, value: number, config: HealthConfig): void {
+    (this.implausible ??= new Episode()).hit(ts, config.windowMs);
     this.implausibleRule = rule;
     this.implausibleValue = value;
   }
