@@ -22,7 +22,9 @@ export function createMetrics() {
     registers: [registry],
     async collect() {
       if (!sensorStates) return;
-      for (const [state, n] of Object.entries(await sensorStates())) this.set({ state }, n);
+      const counts = await sensorStates();
+      this.reset();
+      for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
     },
   });
   return {
