@@ -46,9 +46,9 @@ export function evaluateHealth(input: HealthInputs, config: HealthConfig): Senso
       detail: `no reading for ${minutes} min (more than ${config.staleIntervals} intervals of ${intervalS} s)`,
       since: lastReading + staleMs,
     });
-  } else if (lastReading === null && summary.rejected > 0) {
-    found.push({ code: 'stale', detail: 'no accepted reading in the view period, only rejected ones', since: null });
   }
+  // Without an accepted reading in the view period (a cabinet, or a sensor whose readings are all
+  // rejected: its rejected count tells), only the status speaks.
 
   if (snap) {
     const latest = Math.max(lastReading ?? 0, snap.lastTs);
