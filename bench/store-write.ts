@@ -3,7 +3,8 @@
  * values (normalised reading JSON, as ingest publishes them) decoded and checked against the
  * contract, then SqliteStore.writeReadings in batches of 5,000 (the storage thread's bus batch).
  * Readings of the load test's sensors (8 gateways × 50 on the default network), 50,000 per simulated
- * second. Prints µs per reading for decoding and for writing, over the last two thirds of the batches.
+ * second. Prints µs per reading for decoding, for writing and for the writer's sensor health tracker
+ * (HealthTracker.observeMessages), over the last two thirds of the batches.
  *
  *   npx tsx bench/store-write.ts [--batches 300]
  */
@@ -13,6 +14,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SqliteStore } from '../shared/adapters/sqlite-store.ts';
 import { withFastPath } from '../shared/contract/fast-path.ts';
+import { DEFAULT_HEALTH_CONFIG } from '../shared/health/health-config.ts';
+import { HealthTracker } from '../shared/health/health-tracker.ts';
 import { normaliseReading, rawReadingSchema, readingJson, readingSchema, type Reading } from '../shared/contract/telemetry.ts';
 import { loadRoadNetwork } from '../shared/network/load-network.ts';
 import { loadConnections, loadReadingJson } from '../simulators/loadtest/load-payload.ts';
@@ -40,6 +43,9 @@ function busValues(): string[] {
 
 let decodeMs = 0;
 let writeMs = 0;
+let healthMs = 0;
+let offset = 0;
+const tracker = new HealthTracker(DEFAULT_HEALTH_CONFIG);
 let timed = 0;
 for (let b = 0; b < batches; b++) {
   const values = busValues();
@@ -50,15 +56,20 @@ for (let b = 0; b < batches; b++) {
     return parsed.data;
   });
   const t1 = performance.now();
+  const positions = readings.map(() => ({ topic: 'traffic.telemetry.v1', partition: 0, offset: String(offset++) }));
   await store.writeReadings(readings);
   const t2 = performance.now();
+  tracker.observeMessages(readings, positions);
+  const t3 = performance.now();
+  if (b % 10 === 0) tracker.changedSnapshots(Date.now());
   if (b >= batches / 3) {
     decodeMs += t1 - t0;
     writeMs += t2 - t1;
+    healthMs += t3 - t2;
     timed += BATCH;
   }
 }
 await store.close();
 rmSync(dir, { recursive: true, force: true });
 const us = (ms: number): string => ((ms * 1000) / timed).toFixed(2);
-process.stdout.write(`${timed} readings timed: decode ${us(decodeMs)} µs, writeReadings ${us(writeMs)} µs a reading\n`);
+process.stdout.write(`${timed} readings timed: decode ${us(decodeMs)} µs, writeReadings ${us(writeMs)} µs, health tracker ${us(healthMs)} µs a reading\n`);

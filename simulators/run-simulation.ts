@@ -14,7 +14,7 @@ export interface SimulationRun {
   done: Promise<SimulateSummary>;
 }
 
-/** Connects the fleet, runs the plan, says "offline" and disconnects. The CLI and the tests both use this. */
+/** Connects the fleet, runs the plan, says "offline" (unless --stay-online) and disconnects. The CLI and the tests both use this. */
 export function startSimulation(options: SimulateOptions, network: RoadNetwork, signal: AbortSignal): SimulationRun {
   const generator = new FleetGenerator(network, options.fleet);
   const horizonMs = Math.abs(options.fleet.faults.skewS) * 1000 + 3 * options.fleet.intervalS * 1000;
@@ -27,7 +27,7 @@ export function startSimulation(options: SimulateOptions, network: RoadNetwork, 
     try {
       await runFleet({ generator, sink: connections, plan: options.plan, intervalS: options.fleet.intervalS, ledger, window: options.window, signal, stats });
     } finally {
-      await connections.close();
+      await connections.close({ sayOffline: !options.stayOnline });
     }
     return summarise(options, generator, stats, ledger, Date.now() - startedAt, connections.size || senders.length);
   })();

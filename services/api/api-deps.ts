@@ -1,3 +1,4 @@
+import type { HealthConfig } from '../../shared/health/health-config.ts';
 import type { Logger } from '../../shared/logging/create-logger.ts';
 import type { Metrics } from '../../shared/metrics/metrics.ts';
 import type { Bus } from '../../shared/ports/bus.ts';
@@ -16,6 +17,8 @@ export interface ApiDeps {
   historyMaxPoints: number;
   /** How far back the sensor view counts accepted and rejected readings. */
   sensorViewMs: number;
+  /** Sensor health thresholds (ROADPULSE_HEALTH_*); default DEFAULT_HEALTH_CONFIG. */
+  health?: HealthConfig;
   now?: () => number;
   /** Absolute URL of the NGSI-LD @context (ROADPULSE_NGSI_CONTEXT_URL); default: derived from the request. */
   ngsiContextUrl?: string | undefined;

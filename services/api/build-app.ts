@@ -13,7 +13,9 @@ import { frameworkErrorProblem, registerProblemHandlers } from './problem.ts';
 import { congestionRoutes } from './routes/congestion-routes.ts';
 import { dashboardRoutes } from './routes/dashboard-routes.ts';
 import { segmentRoutes } from './routes/segment-routes.ts';
+import { sensorHealthRoutes } from './routes/sensor-health-routes.ts';
 import { sensorRoutes } from './routes/sensor-routes.ts';
+import { sensorStateCounter } from './sensor-state-gauge.ts';
 import { streamRoutes } from './routes/stream-routes.ts';
 
 /** Request bodies above this get 413 unless ROADPULSE_API_BODY_LIMIT says otherwise. */
@@ -61,6 +63,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(segmentRoutes(deps), { prefix: '/api/v1' });
   await app.register(congestionRoutes(deps), { prefix: '/api/v1' });
   await app.register(sensorRoutes(deps), { prefix: '/api/v1' });
+  await app.register(sensorHealthRoutes(deps), { prefix: '/api/v1' });
+  deps.metrics.setSensorStateSource(sensorStateCounter(deps));
   await app.register(streamRoutes(deps), { prefix: '/api/v1' });
   await app.register(alertRoutes(deps), { prefix: '/api/v1' });
   await app.register(ngsiRoutes(deps), { prefix: '/ngsi-ld/v1' });

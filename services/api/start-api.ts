@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../shared/config/schema.ts';
+import { healthConfigFrom } from '../../shared/health/health-config.ts';
 import type { Logger } from '../../shared/logging/create-logger.ts';
 import type { Metrics } from '../../shared/metrics/metrics.ts';
 import type { Bus } from '../../shared/ports/bus.ts';
@@ -45,6 +46,7 @@ export async function startApi(
       corsOrigins: config.ROADPULSE_API_CORS_ORIGINS,
       bodyLimitBytes: config.ROADPULSE_API_BODY_LIMIT,
     },
+    health: healthConfigFrom(config),
   });
   extraRoutes?.(app);
   if (keysFile) {

@@ -4,6 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { SqliteBus } from '../../shared/adapters/sqlite-bus.ts';
 import { SqliteStore } from '../../shared/adapters/sqlite-store.ts';
 import type { Config } from '../../shared/config/schema.ts';
+import { healthConfigFrom } from '../../shared/health/health-config.ts';
 import { createLogger } from '../../shared/logging/create-logger.ts';
 import { loadRoadNetwork } from '../../shared/network/load-network.ts';
 import { queryContextFrom } from '../../shared/queries/congestion-at.ts';
@@ -42,6 +43,7 @@ const subscription = await startWriter({
     storeWriteFailures: { inc: () => post({ type: 'failed' }) },
     messagesSkipped: { inc: (n = 1) => post({ type: 'skipped', n }) },
   },
+  health: healthConfigFrom(config),
 });
 const aggregator = startAggregator({
   query: queryContextFrom(config, store, loadRoadNetwork(config.ROADPULSE_NETWORK_FILE)),

@@ -1,3 +1,4 @@
+import { healthConfigFrom } from '../../shared/health/health-config.ts';
 import { createMetrics } from '../../shared/metrics/metrics.ts';
 import { createBus, createStore } from '../../shared/runtime/create-adapters.ts';
 import { startOpsServer } from '../../shared/runtime/ops-server.ts';
@@ -9,7 +10,7 @@ await runService('roadpulse-writer', async (config, log) => {
   const metrics = createMetrics();
   const bus = await createBus(config, log);
   const store = await createStore(config, log);
-  const subscription = await startWriter({ bus, store, log, metrics });
+  const subscription = await startWriter({ bus, store, log, metrics, health: healthConfigFrom(config) });
   const ops = await startOpsServer(config, { metrics, log, ports: { bus, store } });
   return {
     async close() {

@@ -29,6 +29,8 @@ import {
 } from './influx-points.ts';
 import { anyOf, chunk, idLiteral, timeRange } from './influx-ql.ts';
 import { storableCongestion, storableReading, storableRejection, storableStatus } from './influx-safe-ids.ts';
+import { healthPoint, LATEST_HEALTH_QUERY, snapshotsOf } from './influx-sensor-health.ts';
+import type { SensorHealthSnapshot } from '../contract/sensor-health.ts';
 
 export interface InfluxStoreOptions extends InfluxConnectionOptions {
   log: Logger;
@@ -264,6 +266,14 @@ export class InfluxStore implements Store {
 
   /** Nothing to release: every write was awaited and there is no client-side buffer. */
   async close(): Promise<void> {}
+
+  async writeSensorHealth(snapshots: SensorHealthSnapshot[]): Promise<void> {
+    await this.write(snapshots.map(healthPoint), 'ms');
+  }
+
+  async sensorHealth(): Promise<SensorHealthSnapshot[]> {
+    return snapshotsOf(await this.http.query(LATEST_HEALTH_QUERY));
+  }
 
   private async write(points: Point[], precision: Precision): Promise<void> {
     for (const batch of chunk(points, this.maxPointsPerWrite)) {

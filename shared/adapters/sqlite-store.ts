@@ -14,6 +14,8 @@ import { SqliteAlerts } from './sqlite-alerts.ts';
 import { addReading, zeroTotals, type DetectorTotals } from '../traffic/detector-totals.ts';
 import { DetectorMinutes, type MinuteDelta } from './sqlite-detector-minutes.ts';
 import { SensorSummaries } from './sensor-summaries.ts';
+import { SqliteSensorHealth } from './sqlite-sensor-health.ts';
+import type { SensorHealthSnapshot } from '../contract/sensor-health.ts';
 
 interface ReadingRow {
   sensor_id: string;
@@ -53,6 +55,7 @@ export class SqliteStore implements Store {
   private readonly upsertStatus: Database.Statement;
   private readonly insertRejection: Database.Statement;
   private readonly alertTable: SqliteAlerts;
+  private readonly health: SqliteSensorHealth;
 
   constructor(file: string) {
     mkdirSync(dirname(file), { recursive: true });
@@ -101,6 +104,7 @@ export class SqliteStore implements Store {
     );
     this.insertRejection = this.db.prepare('INSERT OR IGNORE INTO rejections VALUES (?, ?, ?, ?)');
     this.alertTable = new SqliteAlerts(this.db);
+    this.health = new SqliteSensorHealth(this.db);
   }
 
   /**
@@ -249,6 +253,14 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
+  }
+
+  async writeSensorHealth(snapshots: SensorHealthSnapshot[]): Promise<void> {
+    this.health.write(snapshots);
+  }
+
+  async sensorHealth(): Promise<SensorHealthSnapshot[]> {
+    return this.health.all();
   }
 }
 

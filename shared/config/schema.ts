@@ -79,6 +79,13 @@ export const configSchema = z.object({
     .pipe(z.array(z.string().regex(/^(\*|https?:\/\/[^/\s]+)$/, 'expected "*" or origins like https://ops.example.org[:port]')))
     .describe('comma-separated origins allowed to call the API from a browser (CORS); default none: same-origin only'),
   ROADPULSE_API_BODY_LIMIT: z.coerce.number().int().min(1024).default(16 * 1024).describe('largest request body in bytes (413 above)'),
+  // Sensor health diagnostics (issue 12, README "Sensor health").
+  ROADPULSE_HEALTH_STALE_INTERVALS: positiveInt(3).describe('a sensor is stale after this many of its intervals without a reading'),
+  ROADPULSE_HEALTH_STUCK_READINGS: z.coerce.number().int().min(2).default(5).describe('a sensor is stuck after this many identical readings (counts and speed) in a row while a neighbour varies'),
+  ROADPULSE_HEALTH_MAX_FLOW_PCU: positiveInt(3000).describe('a reading with a lane flow above this many pcu/h is implausible'),
+  ROADPULSE_HEALTH_WINDOW_MIN: positiveInt(60).describe('minutes of a sensor\'s latest readings in which gaps, duplicates and implausible readings count'),
+  ROADPULSE_HEALTH_GAP_SHARE: z.coerce.number().min(0).max(1).default(0).describe('a sensor is gappy when more than this share of its seq numbers is missing (0: any)'),
+  ROADPULSE_HEALTH_SNAPSHOT_S: z.coerce.number().min(0.1).default(5).describe('seconds between the writer\'s stores of changed sensor health'),
 
   // Distributed deployment: the services run alone (services/*/main.ts) and pick their adapters here.
   ROADPULSE_BUS: z.enum(['embedded', 'kafka']).default('embedded').describe('bus adapter of a service run alone'),

@@ -13,7 +13,25 @@ export function createMetrics() {
   });
   // Start every reason at 0 so dashboards and tests see the series before the first rejection.
   for (const reason of REJECTION_REASONS) rejected.inc({ reason }, 0);
+  // Sensor health: counted at scrape from the store by whoever set the source (the API); no series elsewhere.
+  let sensorStates: (() => Promise<Record<string, number>>) | null = null;
+  new Gauge({
+    name: 'roadpulse_sensors',
+    help: 'Sensors seen in the view period per health state (offline, stale, implausible, stuck, gappy, duplicating, online), at scrape',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    async collect() {
+      if (!sensorStates) return;
+      const counts = await sensorStates();
+      this.reset();
+      for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
+    },
+  });
   return {
+    /** Where roadpulse_sensors{state} comes from at scrape time. */
+    setSensorStateSource(source: () => Promise<Record<string, number>>): void {
+      sensorStates = source;
+    },
     registry,
     readingsAccepted: new Counter({
       name: 'roadpulse_readings_accepted_total',

@@ -1,6 +1,7 @@
 import type { Alert } from '../contract/alert.ts';
 import type { CongestionRecord, WindowName } from '../contract/congestion-record.ts';
 import type { DeadLetter } from '../contract/dead-letter.ts';
+import type { SensorHealthSnapshot } from '../contract/sensor-health.ts';
 import type { SensorStatus } from '../contract/sensor-status.ts';
 import type { Reading } from '../contract/telemetry.ts';
 import type { AlertTrack } from '../traffic/alert-rules.ts';
@@ -93,4 +94,9 @@ export interface Store {
   /** Throws if the store cannot be reached (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;
+
+  /** Sensor health snapshots of the writer's tracker (issue 12): a later snapshot of a sensor replaces its earlier one. */
+  writeSensorHealth(snapshots: SensorHealthSnapshot[]): Promise<void>;
+  /** The latest health snapshot of every sensor that has one. */
+  sensorHealth(): Promise<SensorHealthSnapshot[]>;
 }

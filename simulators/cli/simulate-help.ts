@@ -27,6 +27,12 @@ Fleet
   --faults K=R,…            share of readings with a fault: dropout, stuck, duplicate, outOfOrder,
                             clockSkew, malformed (exact per 1000 readings)
   --skew S                  clock skew of skewed readings in seconds (default 917)
+  --sensor-faults K=N,…     N whole detectors with a lasting fault, each showing as one health state:
+                            stuck (→ stuck), dropout (every 4th reading lost → gappy), duplicate
+                            (every 5th sent twice → duplicating), implausible (5,000 pcu/h more
+                            than it sees → implausible), silent (stops halfway → stale), offline (says
+                            offline halfway and stops → offline); the summary lists their ids
+  --stay-online             end without saying "offline" on the status topics
 
 Time
   (default)                 real time from now

@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import type { RoadNetwork } from '../../shared/network/road-segment.ts';
 import { DEFAULT_PCU_WEIGHTS } from '../../shared/traffic/pcu.ts';
 import { FAULT_KINDS, NO_FAULTS, DEFAULT_FAULTS, type FaultKind } from '../fleet/faults.ts';
+import { SENSOR_FAULT_KINDS, type SensorFaultKind } from '../fleet/sensor-faults.ts';
+import { tickCount } from '../fleet/time-plan.ts';
 import { defaultFleetConfig, type FleetConfig } from '../fleet/fleet-generator.ts';
 import { DEFAULT_LIMITS, type PipelineLimits } from '../fleet/ledger.ts';
 import type { TimePlan } from '../fleet/time-plan.ts';
@@ -31,6 +33,8 @@ export const SIMULATE_OPTIONS = {
   'gateway-share': { type: 'string' },
   'stations-per-gateway': { type: 'string' },
   faults: { type: 'string' },
+  'sensor-faults': { type: 'string' },
+  'stay-online': { type: 'boolean', default: false },
   skew: { type: 'string' },
   incident: { type: 'string', multiple: true },
   'max-age': { type: 'string', default: '7d' },
@@ -52,6 +56,8 @@ export interface SimulateOptions {
   clientPrefix: string;
   json: boolean;
   quiet: boolean;
+  /** End without saying "offline" on the status topics (the sensors stay online, then go stale). */
+  stayOnline: boolean;
   warnings: string[];
 }
 
@@ -79,6 +85,11 @@ export function resolveSimulateOptions(argv: string[], nowMs: number, network: R
 
   const faultRates = { ...NO_FAULTS, ...scenario.faults?.rates };
   if (v.faults) Object.assign(faultRates, parseKeyValues('faults', v.faults, FAULT_KINDS as readonly FaultKind[]));
+  const sensorFaultCounts = v['sensor-faults'] ? parseKeyValues('sensor-faults', v['sensor-faults'], SENSOR_FAULT_KINDS as readonly SensorFaultKind[]) : {};
+  for (const [k, n] of Object.entries(sensorFaultCounts)) {
+    if (!Number.isInteger(n)) throw new Error(`--sensor-faults: ${k}=${n} is not a whole number of sensors`);
+  }
+  const ticks = tickCount(plan, intervalS * 1000);
   const mixes = {
     urban: normaliseMix(v['mix-urban'] ? parseKeyValues('mix-urban', v['mix-urban']) : (scenario.mix?.urban ?? DEFAULT_VEHICLE_MIXES.urban)),
     highway: normaliseMix(v['mix-highway'] ? parseKeyValues('mix-highway', v['mix-highway']) : (scenario.mix?.highway ?? DEFAULT_VEHICLE_MIXES.highway)),
@@ -119,6 +130,8 @@ export function resolveSimulateOptions(argv: string[], nowMs: number, network: R
       skewS: num('skew', v.skew, scenario.faults?.skewS ?? DEFAULT_FAULTS.skewS, Number.isInteger),
       blockSize: scenario.faults?.blockSize ?? DEFAULT_FAULTS.blockSize,
     },
+    // Silent and offline detectors stop halfway through a run with an end, after 10 intervals otherwise.
+    sensorFaults: { counts: sensorFaultCounts, fromTick: ticks === null ? 10 : Math.floor(ticks / 2) },
   });
   return {
     url: v.url,
@@ -130,6 +143,7 @@ export function resolveSimulateOptions(argv: string[], nowMs: number, network: R
     clientPrefix: v['client-prefix'],
     json: v.json,
     quiet: v.quiet,
+    stayOnline: v['stay-online'],
     warnings,
   };
 }

@@ -5,6 +5,8 @@ import { isoWithOffset } from '../fleet/messages.ts';
 import type { RunStats } from '../mqtt/run-fleet.ts';
 import type { SimulateOptions } from './simulate-options.ts';
 import { fmt } from './progress-line.ts';
+import type { HealthState } from '../../shared/contract/sensor-health.ts';
+import { SENSOR_FAULT_KINDS, SENSOR_FAULT_STATE, type SensorFaultKind } from '../fleet/sensor-faults.ts';
 
 const local = (ms: number) => isoWithOffset(ms, 420).slice(0, 16).replace('T', ' ');
 
@@ -36,6 +38,10 @@ export interface SimulateSummary {
   readings: { generated: number; acked: number; perSecond: number };
   messages: { sent: number; acked: number; failed: number };
   faults: Record<string, number>;
+  /** Per --faults kind, the sensors it hit. */
+  faultedSensors: Record<string, string[]>;
+  /** Per --sensor-faults kind, its detectors, and the health state each must show. */
+  sensorFaults: Record<SensorFaultKind, { state: HealthState; sensors: string[] }>;
   expectedAtPipeline: { accepted: number; distinctStored: number; rejected: Record<string, number> };
 }
 
@@ -64,12 +70,23 @@ export function summarise(o: SimulateOptions, g: FleetGenerator, stats: RunStats
     readings: { generated: stats.readingsGenerated, acked: stats.readingsAcked, perSecond: Math.round(stats.readingsAcked / Math.max(0.001, realMs / 1000)) },
     messages: { sent: stats.messagesSent, acked: stats.messagesAcked, failed: stats.publishFailures },
     faults: { ...g.faults.injected, malformedInvalidJson: g.faults.malformed.invalid_json, malformedSchema: g.faults.malformed.schema },
+    faultedSensors: Object.fromEntries([...g.faults.sensorsHit].map(([k, ids]) => [k, [...ids].sort()])),
+    sensorFaults: sensorFaultsOf(g),
     expectedAtPipeline: { accepted: ledger.accepted, distinctStored: ledger.distinctTotal, rejected: { invalid_json, schema, future_ts, stale_ts } },
   };
 }
 
+function sensorFaultsOf(g: FleetGenerator): SimulateSummary['sensorFaults'] {
+  const byKind = g.sensorFaults.byKind();
+  return Object.fromEntries(SENSOR_FAULT_KINDS.map((k) => [k, { state: SENSOR_FAULT_STATE[k], sensors: byKind[k] }])) as SimulateSummary['sensorFaults'];
+}
+
 export function summaryText(s: SimulateSummary): string {
   const kv = (o: Record<string, number>) => Object.entries(o).map(([k, n]) => `${k} ${fmt(n)}`).join(', ');
+  const hit = Object.entries(s.faultedSensors).map(([k, ids]) => `${k} ${ids.length}`).join(', ');
+  const sensorFaults = Object.entries(s.sensorFaults)
+    .filter(([, f]) => f.sensors.length > 0)
+    .map(([k, f]) => `  sensor fault ${k} (health ${f.state}): ${f.sensors.join(', ')}`);
   return [
     `roadpulse simulator${s.scenario ? ` — scenario ${s.scenario}` : ''} (seed ${s.seed}, ${s.mode})`,
     `  simulated   ${s.simulated.from} → ${s.simulated.to ?? '-'}: ${s.simulated.ticks} intervals of ${s.simulated.intervalS} s in ${s.realSeconds} s`,
@@ -78,6 +95,8 @@ export function summaryText(s: SimulateSummary): string {
     `  readings    ${fmt(s.readings.generated)} generated, ${fmt(s.readings.acked)} acknowledged (${fmt(s.readings.perSecond)}/s)`,
     `  messages    ${fmt(s.messages.sent)} sent, ${fmt(s.messages.acked)} acknowledged, ${fmt(s.messages.failed)} failed`,
     `  faults      ${kv(s.faults)}`,
+    ...(hit ? [`  sensors hit ${hit} (ids in --json)`] : []),
+    ...sensorFaults,
     `  pipeline should report: ${fmt(s.expectedAtPipeline.accepted)} accepted, ${fmt(s.expectedAtPipeline.distinctStored)} distinct readings stored; rejected ${kv(s.expectedAtPipeline.rejected)}`,
   ].join('\n');
 }

@@ -44,6 +44,8 @@ export interface Unit {
 export class FaultInjector {
   readonly injected: Record<FaultKind, number> = { ...NO_FAULTS };
   readonly malformed: Record<Malformation, number> = { invalid_json: 0, schema: 0 };
+  /** The sensors each kind of fault hit (for the summary). */
+  readonly sensorsHit = new Map<FaultKind, Set<string>>();
   private readonly rng: Prng;
   private readonly perBlock: [FaultKind, number][];
   private block: (FaultKind | null)[] = [];
@@ -61,7 +63,12 @@ export class FaultInjector {
   /** The units to send for this reading (none, one, or more), in order. */
   apply(detector: Detector, reading: SimReading): Unit[] {
     const kind = this.nextKind();
-    if (kind) this.injected[kind]++;
+    if (kind) {
+      this.injected[kind]++;
+      let hit = this.sensorsHit.get(kind);
+      if (!hit) this.sensorsHit.set(kind, (hit = new Set()));
+      hit.add(reading.sensorId);
+    }
     const unit = (r: SimReading, fault: FaultKind | null = kind, malformed: Malformation | null = null): Unit => ({ detector, reading: r, fault, malformed });
     const earlier = this.held.get(reading.sensorId);
     this.held.delete(reading.sensorId);

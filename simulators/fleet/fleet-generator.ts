@@ -8,6 +8,7 @@ import { DEFAULT_FAULTS, FaultInjector, type FaultConfig, type Unit } from './fa
 import { layoutFleet, type FleetLayout, type Gateway } from './layout.ts';
 import { encodeMessages, type OutMessage } from './messages.ts';
 import { makeReading } from './sim-reading.ts';
+import { NO_SENSOR_FAULTS, SensorFaults, type SensorFaultConfig } from './sensor-faults.ts';
 
 export interface FleetConfig {
   seed: number;
@@ -22,6 +23,8 @@ export interface FleetConfig {
   weights: Readonly<PcuWeights>;
   gateways: { share: number; stationsPerGateway: number };
   faults: FaultConfig;
+  /** Faults of whole sensors (--sensor-faults). */
+  sensorFaults: SensorFaultConfig;
 }
 
 export function defaultFleetConfig(network: RoadNetwork, overrides: Partial<FleetConfig> = {}): FleetConfig {
@@ -36,6 +39,7 @@ export function defaultFleetConfig(network: RoadNetwork, overrides: Partial<Flee
     weights: DEFAULT_PCU_WEIGHTS,
     gateways: { share: 0.7, stationsPerGateway: 1 },
     faults: DEFAULT_FAULTS,
+    sensorFaults: NO_SENSOR_FAULTS,
     ...overrides,
   };
 }
@@ -59,16 +63,19 @@ export interface Tick {
 export class FleetGenerator {
   readonly layout: FleetLayout;
   readonly faults: FaultInjector;
+  readonly sensorFaults: SensorFaults;
   readonly model: TrafficModel;
   readonly gateways: ReadonlyMap<string, Gateway>;
   private readonly rngs = new Map<string, Prng>();
   private readonly seqs = new Map<string, number>();
+  private ticks = 0;
 
   constructor(network: RoadNetwork, private readonly config: FleetConfig) {
     this.layout = layoutFleet(config.segments, { sensors: config.sensors, ...config.gateways });
     this.gateways = new Map(this.layout.gateways.map((g) => [g.id, g]));
     this.model = new TrafficModel(network, { ...config.traffic, seed: config.seed, incidents: config.incidents });
     this.faults = new FaultInjector(config.faults, config.seed);
+    this.sensorFaults = new SensorFaults(this.layout, config.sensorFaults, config.seed, (d) => this.gateways.get(d.gatewayId)?.batches !== true);
     for (const d of this.layout.detectors) this.rngs.set(d.sensorId, Prng.derive(config.seed, 'sensor', d.sensorId));
   }
 
@@ -86,9 +93,11 @@ export class FleetGenerator {
         weights: this.config.weights,
         rng: this.rngs.get(detector.sensorId)!,
       });
-      units.push(...this.faults.apply(detector, reading));
+      units.push(...this.sensorFaults.apply(this.faults.apply(detector, reading), this.ticks));
     }
-    return { fromMs, toMs, generated: this.layout.detectors.length, units, messages: encodeMessages(units, this.gateways), conditions };
+    const messages = [...encodeMessages(units, this.gateways), ...this.sensorFaults.statusMessages(this.ticks)];
+    this.ticks++;
+    return { fromMs, toMs, generated: this.layout.detectors.length, units, messages, conditions };
   }
 
   /** Messages still to send at the end of a run (readings held back out of order). */

@@ -48,11 +48,11 @@ export class FleetConnections {
     await client.publishAsync(topic, payload, { qos: 1 });
   }
 
-  /** Says "offline" on every status topic, then disconnects. */
-  async close(): Promise<void> {
+  /** Says "offline" on every status topic (unless `sayOffline` is false), then disconnects. */
+  async close({ sayOffline = true }: { sayOffline?: boolean } = {}): Promise<void> {
     await Promise.allSettled(
       [...this.clients].map(async ([id, client]) => {
-        if (client.connected) await client.publishAsync(mqttStatusTopic(id), OFFLINE, { qos: 1, retain: true });
+        if (sayOffline && client.connected) await client.publishAsync(mqttStatusTopic(id), OFFLINE, { qos: 1, retain: true });
         await client.endAsync();
       }),
     );

@@ -108,6 +108,7 @@ describe('HTTP API without keys', () => {
         '/api/v1/congestion/summary',
         '/api/v1/sensors',
         '/api/v1/sensors/{id}',
+        '/api/v1/sensor-health',
       ]),
     );
   });

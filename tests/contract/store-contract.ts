@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WINDOWS, type CongestionRecord, type WindowName } from '../../shared/contract/congestion-record.ts';
 import type { DeadLetter } from '../../shared/contract/dead-letter.ts';
+import type { SensorHealthSnapshot } from '../../shared/contract/sensor-health.ts';
 import type { SensorStatus } from '../../shared/contract/sensor-status.ts';
 import type { Reading } from '../../shared/contract/telemetry.ts';
 import type { SensorSummary, Store } from '../../shared/ports/store.ts';
@@ -405,6 +406,44 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         expect(await sensorsOf(store, { from, to }, id)).toEqual([
           { sensorId, segmentId: `seg-${id}`, lastReadingAt: from + 2 * MIN, accepted: 2, rejected: 1, state: 'online', stateAt: from },
         ]);
+      });
+    });
+
+    describe('sensor health', () => {
+      const healthOf = async (id: string) => (await store.sensorHealth()).filter((h) => h.sensorId.includes(id));
+
+      it('when snapshots with every part (and with every part null) are written, then sensorHealth() returns them exactly', async () => {
+        const id = uniqueId();
+        const full: SensorHealthSnapshot = {
+          sensorId: `s-${id}-1`, segmentId: `seg-${id}`, at: T0 + 5_000, lastTs: T0 + 4_000, intervalS: 30,
+          stuck: { since: T0 - 90_000, readings: 7 },
+          implausible: { since: T0 - 60_000, lastAt: T0, count: 3, rule: 'occupied_but_moving', value: 12.5 },
+          gaps: { missing: 4, expected: 120, since: T0 - 30_000 },
+          duplicates: { since: T0 - 20_000, lastAt: T0 - 10_000, count: 2 },
+        };
+        const empty: SensorHealthSnapshot = {
+          sensorId: `s-${id}-2`, segmentId: `seg-${id}`, at: T0 + 5_000, lastTs: T0, intervalS: 60,
+          stuck: null, implausible: null, gaps: null, duplicates: null,
+        };
+        const noGapYet: SensorHealthSnapshot = { ...empty, sensorId: `s-${id}-3`, gaps: { missing: 0, expected: 10, since: null } };
+        await store.writeSensorHealth([full, empty, noGapYet]);
+
+        const got = await healthOf(id);
+        expect(got.sort((a, b) => a.sensorId.localeCompare(b.sensorId))).toEqual([full, empty, noGapYet]);
+      });
+
+      it('when a later snapshot of a sensor is written, then it replaces the earlier one, parts that became null included', async () => {
+        const id = uniqueId();
+        const sensorId = `s-${id}`;
+        const first: SensorHealthSnapshot = {
+          sensorId, segmentId: `seg-${id}`, at: T0, lastTs: T0, intervalS: 60,
+          stuck: { since: T0 - 300_000, readings: 5 }, implausible: null, gaps: { missing: 1, expected: 60, since: T0 - 60_000 }, duplicates: null,
+        };
+        const later: SensorHealthSnapshot = { ...first, at: T0 + 10_000, lastTs: T0 + 60_000, stuck: null, gaps: { missing: 0, expected: 60, since: null } };
+        await store.writeSensorHealth([first]);
+        await store.writeSensorHealth([later]);
+
+        expect(await healthOf(id)).toEqual([later]);
       });
     });
 
