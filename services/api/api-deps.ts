@@ -14,4 +14,6 @@ export interface ApiDeps {
   /** How far back the sensor view counts accepted and rejected readings. */
   sensorViewMs: number;
   now?: () => number;
+  /** IANA time zone the dashboard shows times in (ROADPULSE_TIMEZONE); default Asia/Ho_Chi_Minh. */
+  timeZone?: string;
 }

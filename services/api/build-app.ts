@@ -56,6 +56,6 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(congestionRoutes(deps), { prefix: '/api/v1' });
   await app.register(sensorRoutes(deps), { prefix: '/api/v1' });
   await app.register(streamRoutes(deps), { prefix: '/api/v1' });
-  await app.register(dashboardRoutes());
+  await app.register(dashboardRoutes({ timeZone: deps.timeZone }));
   return app;
 }

@@ -16,6 +16,7 @@ export async function startApi(
     apiKeys: config.ROADPULSE_API_KEYS,
     historyMaxPoints: config.ROADPULSE_HISTORY_MAX_POINTS,
     sensorViewMs: config.ROADPULSE_SENSOR_KNOWN_H * 3600_000,
+    timeZone: config.ROADPULSE_TIMEZONE,
   });
   await app.listen({ host: config.ROADPULSE_HTTP_HOST, port: config.ROADPULSE_HTTP_PORT });
   return { app, port: (app.server.address() as { port: number }).port };
