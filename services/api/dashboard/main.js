@@ -214,7 +214,7 @@ let afterRecords = null;
 function onRecord(record) {
   if (record.window !== state.window) return;
   state.records.set(record.segmentId, record);
-  map.paint(record.segmentId);
+  map.live(record);
   if (record.segmentId === state.selected) renderSegment();
   clearTimeout(afterRecords);
   afterRecords = setTimeout(() => {

@@ -23,6 +23,8 @@ export function createMap({ svg, tooltip, legend, t, num, onSelect }) {
   let records = new Map();
   let selected = null;
   let alerted = new Set();
+  /** segmentId → end of the last window close the live stream reported for it (data-live-to). */
+  const liveTo = new Map();
 
   function draw() {
     const rect = svg.getBoundingClientRect();
@@ -47,6 +49,7 @@ export function createMap({ svg, tooltip, legend, t, num, onSelect }) {
     el.dataset.los = los;
     el.classList.toggle('selected', id === selected);
     el.classList.toggle('alerted', alerted.has(id));
+    if (liveTo.has(id)) el.dataset.liveTo = liveTo.get(id);
   }
 
   svg.addEventListener('pointermove', (e) => {
@@ -109,6 +112,11 @@ export function createMap({ svg, tooltip, legend, t, num, onSelect }) {
     setAlerted(ids) {
       alerted = new Set(ids);
       for (const key of paths.keys()) paint(key);
+    },
+    /** A record came in on the live stream: note its window end on the segment and repaint it. */
+    live(record) {
+      liveTo.set(record.segmentId, record.to);
+      paint(record.segmentId);
     },
     paint,
   };

@@ -8,17 +8,19 @@ export const CHART_BUCKET = '5m';
 const COLOURS = { speed: '#4ea1ff', pcu: '#c39bff', los: LOS_COLOURS.E, axis: '#8b96a3', grid: '#2a3440' };
 
 /**
- * The history answer's records as uPlot's columns: x = each bucket's end in epoch seconds, then
+ * The history answer's records as uPlot's columns: x = each bucket's start in epoch seconds (as
+ * time-series charts and InfluxDB's GROUP BY time label buckets; the current bucket is then not in
+ * the future), then
  * speed (km/h), PCU flow (pcu/h) and LOS rank (A = 1 … F = 6); null where the bucket had no data
  * (uPlot leaves a gap), sorted by time.
- * @param {{ to: string, status: string, speedKmh: number | null, flowPcuph: number | null, los: string | null }[]} records
+ * @param {{ from: string, status: string, speedKmh: number | null, flowPcuph: number | null, los: string | null }[]} records
  * @returns {[number[], (number | null)[], (number | null)[], (number | null)[]]}
  */
 export function historySeries(records) {
-  const sorted = [...records].sort((a, b) => Date.parse(a.to) - Date.parse(b.to));
+  const sorted = [...records].sort((a, b) => Date.parse(a.from) - Date.parse(b.from));
   const ok = (r) => r.status === 'ok';
   return [
-    sorted.map((r) => Date.parse(r.to) / 1000),
+    sorted.map((r) => Date.parse(r.from) / 1000),
     sorted.map((r) => (ok(r) ? (r.speedKmh ?? null) : null)),
     sorted.map((r) => (ok(r) ? (r.flowPcuph ?? null) : null)),
     sorted.map((r) => (ok(r) ? losRank(r.los) : null)),
@@ -40,6 +42,8 @@ export function createSegmentChart({ el, t, num, fmt }) {
   const uPlot = globalThis.uPlot;
 
   function options(width) {
+    // Dots as well as lines: a bucket between two without data is a dot, not nothing.
+    const points = { show: true, size: 5 };
     const axis = { stroke: COLOURS.axis, grid: { stroke: COLOURS.grid, width: 1 }, ticks: { stroke: COLOURS.grid } };
     return {
       width,
@@ -55,11 +59,11 @@ export function createSegmentChart({ el, t, num, fmt }) {
       },
       series: [
         { label: t('chart.time'), value: (_u, v) => (v === null ? '–' : fmt.dayTime(v * 1000)) },
-        { label: t('chart.speed'), scale: 'speed', stroke: COLOURS.speed, width: 2, value: (_u, v) => num(v, 1) },
-        { label: t('chart.pcu'), scale: 'pcu', stroke: COLOURS.pcu, width: 2, value: (_u, v) => num(v) },
+        { label: t('chart.speed'), scale: 'speed', stroke: COLOURS.speed, width: 2, points, value: (_u, v) => num(v, 1) },
+        { label: t('chart.pcu'), scale: 'pcu', stroke: COLOURS.pcu, width: 2, points, value: (_u, v) => num(v) },
         {
           label: t('chart.los'), scale: 'los', stroke: COLOURS.los, width: 2, dash: [6, 4],
-          paths: uPlot.paths.stepped({ align: 1 }),
+          paths: uPlot.paths.stepped({ align: 1 }), points,
           value: (_u, v) => losOfRank(v) ?? '–',
         },
       ],

@@ -43,7 +43,7 @@ describe('dashboard i18n (vi/en)', () => {
     const vi = translator('vi');
     expect(en('alerts.activeCount', { count: 3 })).toBe('3 active');
     expect(vi('alerts.activeCount', { count: 3 })).toBe('3 đang diễn ra');
-    expect(en('segment.speedValue', { speed: '21' })).toBe('21 km/h (free flow {free} km/h)');
+    expect(en('segment.speedValue', { speed: '21' })).toBe('21 km/h (free flow {free})');
     expect(vi('no.such.key')).toBe('no.such.key');
   });
 });

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { CHART_BUCKET, CHART_HOURS, historyPath, historySeries } from '../../../services/api/dashboard/segment-chart.js';
 
-const rec = (to: string, fields: Partial<{ status: string; speedKmh: number | null; flowPcuph: number | null; los: string | null }>) => ({
-  to, status: 'ok', speedKmh: null, flowPcuph: null, los: null, ...fields,
+const rec = (from: string, fields: Partial<{ status: string; speedKmh: number | null; flowPcuph: number | null; los: string | null }>) => ({
+  from, to: new Date(Date.parse(from) + 300_000).toISOString(), status: 'ok', speedKmh: null, flowPcuph: null, los: null, ...fields,
 });
 
 describe('dashboard segment chart: history → uPlot series', () => {
-  it('when records arrive out of order, then the columns are time (s), speed, PCU flow and LOS rank, sorted by bucket end', () => {
+  it('when records arrive out of order, then the columns are bucket start (s), speed, PCU flow and LOS rank, sorted by time', () => {
     const series = historySeries([
       rec('2026-12-04T10:10:00.000Z', { speedKmh: 12.5, flowPcuph: 1800, los: 'F' }),
       rec('2026-12-04T10:05:00.000Z', { speedKmh: 48, flowPcuph: 900, los: 'B' }),
