@@ -183,7 +183,6 @@ describe('operator dashboard in a real browser (issue 12 item 5)', () => {
       const screenshot = join(ARTIFACTS, 'dashboard.png');
       await page.screenshot({ path: screenshot });
       console.info(`dashboard screenshot: ${screenshot}`); // test artifact
-      if (process.env.UPDATE_DOCS_SCREENSHOT === '1') await page.screenshot({ path: join(REPO_ROOT, 'docs/dashboard.png') });
     },
     MINUTE + 60_000,
   );
