@@ -6,6 +6,11 @@ import { HEALTH_STATES } from './state.js';
  * @param {{ counts: HTMLElement, worst: HTMLElement, t: Function, fmt: import('./time.js').TimeFormat }} deps
  */
 export function createHealthPanel({ counts, worst, t, fmt }) {
+  /** A state this page does not know yet is shown by its name. */
+  const stateLabel = (state) => {
+    const label = t(`health.state.${state}`);
+    return label === `health.state.${state}` ? state : label;
+  };
   return {
     /** null: this server has no sensor-health route (shows "—"). */
     render(health) {
@@ -15,7 +20,7 @@ export function createHealthPanel({ counts, worst, t, fmt }) {
             'div',
             { class: `health-count health-${state}`, attrs: { 'data-state': state } },
             h('span', { class: 'n', text: health ? String(health.counts?.[state] ?? 0) : t('unavailable') }),
-            h('span', { class: 'muted', text: t(`health.state.${state}`) }),
+            h('span', { class: 'muted', text: stateLabel(state) }),
           ),
         ),
       );
@@ -32,7 +37,7 @@ export function createHealthPanel({ counts, worst, t, fmt }) {
               return h(
                 'li',
                 { attrs: { 'data-sensor-id': s.sensorId ?? s.id } },
-                h('span', { class: `health-state health-${s.health.state}`, text: t(`health.state.${s.health.state}`) }),
+                h('span', { class: `health-state health-${s.health.state}`, text: stateLabel(s.health.state) }),
                 h('span', { class: 'name', text: s.sensorId ?? s.id, attrs: { title: reasons } }),
                 since,
               );

@@ -12,7 +12,9 @@ export function createSegmentPanel({ t, num, fmt, els }) {
       if (!segment) return;
       const r = record;
       const los = losOf(r);
-      els.title.textContent = `${segment.road} · ${t(`direction.${segment.direction}`)}`;
+      // A network file of the user's may name directions the dictionaries do not know: shown as given.
+      const direction = t(`direction.${segment.direction}`);
+      els.title.textContent = `${segment.road} · ${direction === `direction.${segment.direction}` ? segment.direction : direction}`;
       els.name.textContent = segment.name;
       const text = (v) => (r ? v : '–');
       const rows = [
