@@ -20,6 +20,8 @@ export interface ApiDeps {
   /** Sensor health thresholds (ROADPULSE_HEALTH_*); default DEFAULT_HEALTH_CONFIG. */
   health?: HealthConfig;
   now?: () => number;
+  /** IANA time zone the dashboard shows times in (ROADPULSE_TIMEZONE); default Asia/Ho_Chi_Minh. */
+  timeZone?: string;
   /** Absolute URL of the NGSI-LD @context (ROADPULSE_NGSI_CONTEXT_URL); default: derived from the request. */
   ngsiContextUrl?: string | undefined;
   /** Keys with scopes, rate limit, CORS, body limit; default: the legacy keys only, no limit, no CORS, 16 KiB. */

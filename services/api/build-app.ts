@@ -68,6 +68,6 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(streamRoutes(deps), { prefix: '/api/v1' });
   await app.register(alertRoutes(deps), { prefix: '/api/v1' });
   await app.register(ngsiRoutes(deps), { prefix: '/ngsi-ld/v1' });
-  await app.register(dashboardRoutes());
+  await app.register(dashboardRoutes({ timeZone: deps.timeZone }));
   return app;
 }

@@ -47,6 +47,7 @@ export async function startApi(
       bodyLimitBytes: config.ROADPULSE_API_BODY_LIMIT,
     },
     health: healthConfigFrom(config),
+    timeZone: config.ROADPULSE_TIMEZONE,
   });
   extraRoutes?.(app);
   if (keysFile) {

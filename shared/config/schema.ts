@@ -29,6 +29,23 @@ const pcuWeights = z
   .optional()
   .transform((w) => w ?? { ...DEFAULT_PCU_WEIGHTS });
 
+/**
+ * An IANA time zone name ("Asia/Ho_Chi_Minh", "UTC", "Etc/GMT-7") that this runtime's Intl knows.
+ * Offsets such as "+07:00" are refused: a zone name also carries the zone's history and rules.
+ */
+const ianaTimeZone = z
+  .string()
+  .trim()
+  .refine((name) => {
+    if (!/^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+)*$/.test(name)) return false;
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: name });
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'expected an IANA time zone name such as Asia/Ho_Chi_Minh');
+
 /** Every ROADPULSE_* variable. Defaults give the embedded deployment (DESIGN §9). */
 export const configSchema = z.object({
   ROADPULSE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level'),
@@ -86,6 +103,8 @@ export const configSchema = z.object({
   ROADPULSE_HEALTH_WINDOW_MIN: positiveInt(60).describe('minutes of a sensor\'s latest readings in which gaps, duplicates and implausible readings count'),
   ROADPULSE_HEALTH_GAP_SHARE: z.coerce.number().min(0).max(1).default(0).describe('a sensor is gappy when more than this share of its seq numbers is missing (0: any)'),
   ROADPULSE_HEALTH_SNAPSHOT_S: z.coerce.number().min(0.1).default(5).describe('seconds between the writer\'s stores of changed sensor health'),
+  // Dashboard (issue 12): the city's time zone, for every time the dashboard shows.
+  ROADPULSE_TIMEZONE: ianaTimeZone.default('Asia/Ho_Chi_Minh').describe('IANA time zone the dashboard shows times in'),
 
   // Distributed deployment: the services run alone (services/*/main.ts) and pick their adapters here.
   ROADPULSE_BUS: z.enum(['embedded', 'kafka']).default('embedded').describe('bus adapter of a service run alone'),

@@ -1,5 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SqliteBus } from '../../shared/adapters/sqlite-bus.ts';
@@ -243,7 +244,7 @@ describe('the live feed behind the stream', () => {
 describe('the stream with API keys, and on shutdown', () => {
   let rp: InProcessPipeline;
   beforeAll(async () => {
-    rp = await startInProcess({ env: { ROADPULSE_API_KEYS: 'k-one,k-two' } });
+    rp = await startInProcess({ env: { ROADPULSE_API_KEYS: 'k-one,k-two', ROADPULSE_TIMEZONE: 'Asia/Bangkok' } });
   });
   afterAll(async () => {
     await rp?.close();
@@ -256,6 +257,10 @@ describe('the stream with API keys, and on shutdown', () => {
     withKey.close();
     expect(withKey.status).toBe(200);
     expect((await fetch(`${rp.baseUrl}/`)).status).toBe(200);
+    // The page's settings are outside /api: the dashboard can load them before it has a key.
+    const settings = await getJson<{ timeZone: string }>(`${rp.baseUrl}/dashboard/config.json`);
+    expect(settings.status).toBe(200);
+    expect(settings.body.timeZone).toBe('Asia/Bangkok'); // ROADPULSE_TIMEZONE reaches the page
   });
 
   it('when the pipeline stops with a stream client connected, then it stops promptly and the client sees the stream end', async () => {
@@ -281,9 +286,33 @@ describe('dashboard (GET /)', () => {
   const CONTENT_TYPES: Record<string, RegExp> = {
     js: /^text\/javascript; charset=utf-8$/,
     css: /^text\/css; charset=utf-8$/,
+    json: /^application\/json; charset=utf-8$/,
   };
+  const DASHBOARD_DIR = join(REPO_ROOT, 'services/api/dashboard');
+  const requireHere = createRequire(import.meta.url);
+  /** Where a served file comes from: the dashboard's folder, or the uplot npm package. */
+  const sourceOf = (url: string) =>
+    url.startsWith('/dashboard/vendor/')
+      ? requireHere.resolve(`uplot/dist/${url.slice('/dashboard/vendor/'.length)}`)
+      : join(DASHBOARD_DIR, url.slice('/dashboard/'.length));
 
-  it('when GET /, then UTF-8 HTML that references only assets of this server, each served with its content type', async () => {
+  /** main.js and every module it imports, transitively (relative imports only: there is no other kind). */
+  function moduleGraph(): string[] {
+    const seen = new Set<string>();
+    const visit = (name: string) => {
+      if (seen.has(name)) return;
+      seen.add(name);
+      const code = readFileSync(join(DASHBOARD_DIR, name), 'utf8');
+      for (const m of code.matchAll(/^import\s[^;]*?from\s+'([^']+)'/gm)) {
+        expect(m[1], `${name} imports ${m[1]}`).toMatch(/^\.\/[\w-]+\.js$/);
+        visit(m[1]!.slice(2));
+      }
+    };
+    visit('main.js');
+    return [...seen].sort();
+  }
+
+  it('when GET /, then UTF-8 HTML that references only assets of this server (uPlot from the npm package), each served with its content type', async () => {
     const res = await fetch(`${rp.baseUrl}/`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
@@ -293,21 +322,49 @@ describe('dashboard (GET /)', () => {
     expect(html).not.toMatch(/https?:\/\/|["']\/\//); // nothing from the internet, not even protocol-relative
 
     const refs = [...html.matchAll(/\b(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
-    const assets = refs.filter((r) => !r.startsWith('data:'));
-    expect(assets.sort()).toEqual(['/dashboard/dashboard.css', '/dashboard/dashboard.js']);
+    const assets = refs.filter((r) => r.startsWith('/'));
+    expect(assets.sort()).toEqual(['/dashboard/dashboard.css', '/dashboard/main.js', '/dashboard/vendor/uPlot.iife.min.js', '/dashboard/vendor/uPlot.min.css']);
+    expect(refs.filter((r) => !r.startsWith('/'))).toEqual(['data:,', '?lang=en']);
     for (const asset of assets) {
       const served = await fetch(`${rp.baseUrl}${asset}`);
       expect(served.status, asset).toBe(200);
       expect(served.headers.get('content-type'), asset).toMatch(CONTENT_TYPES[asset.split('.').pop()!]!);
       expect(served.headers.get('x-content-type-options')).toBe('nosniff');
-      const body = await served.text();
-      expect(body).toBe(readFileSync(join(REPO_ROOT, 'services/api', asset), 'utf8'));
-      expect(body, asset).not.toMatch(/https?:\/\//);
+      expect(await served.text()).toBe(readFileSync(sourceOf(asset), 'utf8'));
     }
   });
 
+  it('when the modules main.js imports are read, then each is served as JavaScript, none has an external URL, and only api.js calls fetch, on API_BASE or the settings file', async () => {
+    const modules = moduleGraph();
+    expect(modules).toEqual(expect.arrayContaining(['api.js', 'alerts-panel.js', 'health-panel.js', 'i18n.js', 'map.js', 'segment-chart.js', 'state.js', 'time.js']));
+    for (const name of modules) {
+      const served = await fetch(`${rp.baseUrl}/dashboard/${name}`);
+      expect(served.status, name).toBe(200);
+      expect(served.headers.get('content-type'), name).toMatch(CONTENT_TYPES.js!);
+      const js = await served.text();
+      expect(js).toBe(readFileSync(join(DASHBOARD_DIR, name), 'utf8'));
+      expect(js, name).not.toMatch(/https?:\/\/(?!www\.w3\.org\/2000\/svg)/); // the SVG namespace is a name, not a URL that is fetched
+      expect(js, name).not.toMatch(/["'`]\/\/[^/]/); // protocol-relative
+      // Code without its comments (`import('./x.js').T` in a JSDoc type is not a dynamic import).
+      const code = js.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+      expect(code, name).not.toMatch(/\b(?:WebSocket|XMLHttpRequest|importScripts|sendBeacon|EventSource)\b|\bimport\s*\(/);
+      if (name !== 'api.js') expect(code, name).not.toMatch(/\bfetch\(/);
+    }
+    const api = readFileSync(join(DASHBOARD_DIR, 'api.js'), 'utf8');
+    expect(api).toMatch(/export const API_BASE = '\/api\/v1';/);
+    expect(api).toMatch(/export const CONFIG_URL = '\/dashboard\/config\.json';/);
+    expect([...api.matchAll(/\bfetch\(([^,)]*)/g)].map((m) => m[1])).toEqual(['url']);
+    expect([...api.matchAll(/\brequest\(([^,)]*)/g)].map((m) => m[1])).toEqual(['url', 'CONFIG_URL', '`${API_BASE}${path}`']);
+  });
+
+  it('when GET /dashboard/config.json, then the page learns the city time zone (default Asia/Ho_Chi_Minh) and its languages', async () => {
+    const res = await getJson<Record<string, unknown>>(`${rp.baseUrl}/dashboard/config.json`);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ timeZone: 'Asia/Ho_Chi_Minh', languages: ['vi', 'en'], defaultLanguage: 'vi' });
+  });
+
   it('when a dashboard file is fetched again with its ETag, then 304 without a body; every load revalidates (no-cache)', async () => {
-    for (const path of ['/', '/dashboard/dashboard.js', '/dashboard/dashboard.css']) {
+    for (const path of ['/', '/dashboard/main.js', '/dashboard/dashboard.css', '/dashboard/vendor/uPlot.iife.min.js', '/dashboard/config.json']) {
       const first = await fetch(`${rp.baseUrl}${path}`);
       await first.arrayBuffer();
       const etag = first.headers.get('etag');
@@ -322,33 +379,11 @@ describe('dashboard (GET /)', () => {
     }
   });
 
-  it('when the dashboard script is read, then it has no external URL and every API call it makes is under /api/v1 and answers 200', async () => {
-    const js = readFileSync(join(REPO_ROOT, 'services/api/dashboard/dashboard.js'), 'utf8');
-    expect(js).not.toMatch(/https?:\/\//);
-    expect(js).not.toMatch(/["'`]\/\/[^/]/); // protocol-relative
-    expect(js).not.toMatch(/\b(?:WebSocket|XMLHttpRequest|importScripts|sendBeacon)\b|\bimport\s*\(/);
-    expect(js).toMatch(/export const API_BASE = '\/api\/v1';/);
-    // fetch is called in one place, on API_BASE + a path.
-    expect([...js.matchAll(/\bfetch\(([^,)]*)/g)].map((m) => m[1])).toEqual(['`${API_BASE}${path}`']);
-
-    const paths = [...js.matchAll(/\b(?:api|getJson)\((['`])(.*?)\1/g)].map((m) =>
-      m[2]!.replace(/\$\{[^}]*window[^}]*\}/g, '5m').replace(/\$\{encodeURIComponent\(id\)\}/g, 'ql13-nb-01'),
-    );
-    expect(paths.sort()).toEqual([
-      '/congestion/stream?window=5m',
-      '/congestion/summary?window=5m&top=10',
-      '/congestion?window=5m&limit=1000',
-      '/segments',
-      '/segments/ql13-nb-01/congestion?window=5m',
-    ]);
-    for (const path of paths) {
-      if (path.startsWith('/congestion/stream')) {
-        const s = await openStream(`${rp.baseUrl}/api/v1${path}`);
-        s.close();
-        expect(s.status, path).toBe(200);
-      } else {
-        expect((await getJson(`${rp.baseUrl}/api/v1${path}`)).status, path).toBe(200);
-      }
+  it('when a file that is not part of the dashboard is asked for under /dashboard/, then 404', async () => {
+    for (const path of ['/dashboard/../package.json', '/dashboard/vendor/uPlot.cjs.js', '/dashboard/nope.js']) {
+      const res = await fetch(`${rp.baseUrl}${path}`);
+      await res.arrayBuffer();
+      expect(res.status, path).toBe(404);
     }
   });
 
