@@ -121,6 +121,7 @@ export function congestionPoint(r: CongestionRecord): Point {
   }
   if (r.los !== null) p.stringField('los', r.los);
   if (r.lastReadingAt !== null) p.intField('last_reading_at_ms', Date.parse(r.lastReadingAt));
+  if (r.sensorsFaulty !== null) p.intField('sensors_faulty', r.sensorsFaulty);
   return p.timestamp(Date.parse(r.to));
 }
 
@@ -142,6 +143,7 @@ export function rowToCongestion(row: Row): CongestionRecord {
     sensorsReporting: num(row['sensors_reporting']) ?? 0,
     sensorsKnown: num(row['sensors_known']) ?? 0,
     stationsReporting: num(row['stations_reporting']) ?? stationsBeforeStations(num(row['sensors_reporting']) ?? 0),
+    sensorsFaulty: num(row['sensors_faulty']),
     lastReadingAt: last === null ? null : iso(last),
   };
 }

@@ -195,7 +195,7 @@ export class SqliteStore implements Store {
     const rows = this.db
       .prepare('SELECT record FROM congestion WHERE segment_id = ? AND window = ? AND to_ms >= ? AND to_ms < ? ORDER BY to_ms')
       .all(segmentId, window, range.from, range.to) as { record: string }[];
-    return rows.map((r) => withStations(JSON.parse(r.record) as CongestionRecord));
+    return rows.map((r) => upgradeRecord(JSON.parse(r.record) as CongestionRecord));
   }
 
   async sensors(range: TimeRange): Promise<SensorSummary[]> {
@@ -270,9 +270,16 @@ function addStationColumn(db: Database.Database): void {
   if (!columns.some((c) => c.name === 'station_id')) db.exec("ALTER TABLE readings ADD COLUMN station_id TEXT NOT NULL DEFAULT ''");
 }
 
-/** A record stored before stations existed (its JSON has no stationsReporting) had one station, the default one. */
-function withStations(record: CongestionRecord): CongestionRecord {
-  return record.stationsReporting === undefined ? { ...record, stationsReporting: stationsBeforeStations(record.sensorsReporting) } : record;
+/**
+ * A record as stored by an older version: before stations (no stationsReporting) it had one
+ * station, the default one; before sensor health (no sensorsFaulty) health was unknown.
+ */
+function upgradeRecord(stored: Partial<CongestionRecord> & Omit<CongestionRecord, 'stationsReporting' | 'sensorsFaulty'>): CongestionRecord {
+  return {
+    ...stored,
+    stationsReporting: stored.stationsReporting ?? stationsBeforeStations(stored.sensorsReporting),
+    sensorsFaulty: stored.sensorsFaulty ?? null,
+  };
 }
 
 /**

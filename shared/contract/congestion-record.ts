@@ -34,6 +34,12 @@ export const congestionRecordSchema = z.object({
   sensorsKnown: z.number().int(),
   /** Measurement stations (cross-sections) of the segment with a reading in the window (DESIGN §5). */
   stationsReporting: z.number().int(),
+  /**
+   * Of the sensors reporting, those the writer's diagnostics judge faulty now (stuck, implausible,
+   * gappy, duplicating: README "Sensor health"); null where health is not known (history, and
+   * records stored before health existed).
+   */
+  sensorsFaulty: z.number().int().nullable(),
   lastReadingAt: z.string().nullable(),
 });
 export type CongestionRecord = z.infer<typeof congestionRecordSchema>;

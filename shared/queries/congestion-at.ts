@@ -3,6 +3,8 @@ import type { RoadNetwork, RoadSegment } from '../network/road-segment.ts';
 import type { Store } from '../ports/store.ts';
 import { computeCongestion } from '../traffic/congestion.ts';
 import type { PcuWeights } from '../traffic/pcu.ts';
+import { healthConfigFrom, type HealthConfig } from '../health/health-config.ts';
+import { faultySensorsAt } from './faulty-sensors.ts';
 
 export interface CongestionQueryContext {
   store: Store;
@@ -10,6 +12,8 @@ export interface CongestionQueryContext {
   weights: PcuWeights;
   /** A sensor is "known" for a segment if it reported within this long before the window end. */
   sensorKnownMs: number;
+  /** Sensor health thresholds: with them, records count their faulty sensors (sensorsFaulty). */
+  health?: HealthConfig;
 }
 
 /**
@@ -25,9 +29,10 @@ export async function congestionAt(
 ): Promise<CongestionRecord[]> {
   const from = to - WINDOWS[window];
   const ids = segments.map((s) => s.id);
-  const [detectors, known] = await Promise.all([
+  const [detectors, known, faultySensors] = await Promise.all([
     ctx.store.detectorTotals({ from, to }, ids),
     ctx.store.segmentActivity({ from: to - ctx.sensorKnownMs, to }, ids),
+    ctx.health ? faultySensorsAt(ctx.store, ctx.health, to) : undefined,
   ]);
   const bySegment = new Map<string, typeof detectors>();
   for (const d of detectors) {
@@ -45,15 +50,18 @@ export async function congestionAt(
       sensorsKnown: activity?.sensors ?? 0,
       lastReadingBefore: activity?.lastReadingAt ?? null,
       weights: ctx.weights,
+      ...(faultySensors ? { faultySensors } : {}),
     });
   });
 }
 
 /** The query context as configured (PCU weights, how long a sensor stays "known"). */
 export function queryContextFrom(
-  config: { ROADPULSE_PCU_WEIGHTS: PcuWeights; ROADPULSE_SENSOR_KNOWN_H: number },
+  config: Parameters<typeof healthConfigFrom>[0] & { ROADPULSE_SENSOR_KNOWN_H: number },
   store: Store,
   network: RoadNetwork,
 ): CongestionQueryContext {
-  return { store, network, weights: config.ROADPULSE_PCU_WEIGHTS, sensorKnownMs: config.ROADPULSE_SENSOR_KNOWN_H * 3600_000 };
+  return {
+    store, network, weights: config.ROADPULSE_PCU_WEIGHTS, sensorKnownMs: config.ROADPULSE_SENSOR_KNOWN_H * 3600_000, health: healthConfigFrom(config),
+  };
 }

@@ -20,6 +20,8 @@ export interface CongestionInput {
   /** Latest reading of the segment before the window (data quality: how long it has been silent). */
   lastReadingBefore?: number | null;
   weights: Readonly<PcuWeights>;
+  /** Sensors judged faulty now (sensor health); omitted: health unknown, sensorsFaulty null. */
+  faultySensors?: ReadonlySet<string>;
 }
 
 type Measured = Pick<
@@ -45,6 +47,7 @@ export function computeCongestion(input: CongestionInput): CongestionRecord {
     sensorsReporting,
     sensorsKnown: Math.max(input.sensorsKnown, declaredDetectors(segment, detectors), sensorsReporting),
     stationsReporting,
+    sensorsFaulty: faultyReporting(detectors, input.faultySensors),
   };
 
   if (detectors.length === 0) {
@@ -131,6 +134,12 @@ function segmentFlow(detectors: readonly DetectorTotals[], weights: Readonly<Pcu
     pcuph: sum(stations, (s) => s.pcuph) / stations.length,
     occupancy: withOccupancy.length > 0 ? sum(withOccupancy, (s) => s.occupancyWeighted / s.occupancySeconds) / withOccupancy.length : null,
   };
+}
+
+/** Distinct reporting sensors in the faulty set; null when health is unknown. */
+function faultyReporting(detectors: readonly DetectorTotals[], faulty: ReadonlySet<string> | undefined): number | null {
+  if (!faulty) return null;
+  return new Set(detectors.filter((d) => faulty.has(d.sensorId)).map((d) => d.sensorId)).size;
 }
 
 /**

@@ -32,7 +32,7 @@ function record(segmentId: string, i: number, los: Los): CongestionRecord {
   return {
     segmentId, window: '5m', from: iso(T0 + i * W), to: iso(T0 + (i + 1) * W), status: 'ok', flowVph: 1000, flowPcuph: 800,
     speedKmh: 10, occupancy: 0.5, densityPcuPerKmLane: 30, speedRatio: 0.2, tti: 5, congestionPct: 400, jamFactor: 8, los,
-    sensorsReporting: 1, sensorsKnown: 1, stationsReporting: 1, lastReadingAt: iso(T0 + i * W),
+    sensorsReporting: 1, sensorsKnown: 1, stationsReporting: 1, sensorsFaulty: null, lastReadingAt: iso(T0 + i * W),
   };
 }
 

@@ -27,7 +27,7 @@ function record(segmentId: string, to: number, los: Los, flowVph: number, speedK
   return {
     segmentId, window, from: iso(to - w), to: iso(to), status: 'ok', flowVph, flowPcuph: flowVph * 0.5, speedKmh, occupancy: 0.2,
     densityPcuPerKmLane: 10, speedRatio: speedKmh / 60, tti: 60 / speedKmh, congestionPct: (60 / speedKmh - 1) * 100, jamFactor: 5,
-    los, sensorsReporting: 2, sensorsKnown: 2, stationsReporting: 1, lastReadingAt: iso(to - 10_000),
+    los, sensorsReporting: 2, sensorsKnown: 2, stationsReporting: 1, sensorsFaulty: null, lastReadingAt: iso(to - 10_000),
   };
 }
 

@@ -131,6 +131,22 @@ describe('simulator sensor faults → sensor health', () => {
     expect(one.accepted).toBe(run.ledger.distinct(id!));
   });
 
+  it('when a segment has faulty sensors reporting, then its congestion record counts them in sensorsFaulty (data quality)', async () => {
+    // Measured faults only (stuck, implausible, gappy, duplicating): silence shows as sensorsReporting < sensorsKnown.
+    const measured = new Set<HealthState>(['stuck', 'implausible', 'gappy', 'duplicating']);
+    const bySegment = new Map<string, number>();
+    for (const s of sensors) if (s.segmentId && measured.has(s.health.state)) bySegment.set(s.segmentId, (bySegment.get(s.segmentId) ?? 0) + 1);
+    expect(bySegment.size).toBeGreaterThan(0);
+    const records = await getOk<{ records: { segmentId: string; sensorsFaulty: number | null; status: string }[] }>(
+      `${rp.baseUrl}/api/v1/congestion?window=15m&limit=100`,
+    );
+    for (const r of records.records) {
+      if (r.status !== 'ok') continue;
+      expect(r.sensorsFaulty, r.segmentId).toBe(bySegment.get(r.segmentId) ?? 0);
+    }
+    expect(records.records.some((r) => (r.sensorsFaulty ?? 0) > 0)).toBe(true);
+  });
+
   it('when /metrics is scraped, then roadpulse_sensors{state} counts the sensors per state', async () => {
     const text = await fetchMetrics(rp.baseUrl);
     for (const s of HEALTH_STATES) expect(sampleValue(text, 'roadpulse_sensors', { state: s }), s).toBe([...expected.values()].filter((e) => e === s).length);

@@ -192,7 +192,7 @@ describe('the live feed behind the stream', () => {
   const record = (segmentId: string, window: CongestionRecord['window']): CongestionRecord => ({
     segmentId, window, from: '2026-01-01T00:00:00.000Z', to: '2026-01-01T00:05:00.000Z', status: 'no_data',
     flowVph: null, flowPcuph: null, speedKmh: null, occupancy: null, densityPcuPerKmLane: null, speedRatio: null,
-    tti: null, congestionPct: null, jamFactor: null, los: null, sensorsReporting: 0, sensorsKnown: 0, stationsReporting: 0, lastReadingAt: null,
+    tti: null, congestionPct: null, jamFactor: null, los: null, sensorsReporting: 0, sensorsKnown: 0, stationsReporting: 0, sensorsFaulty: null, lastReadingAt: null,
   });
   const publish = (...values: (CongestionRecord | string)[]) =>
     bus.publish(TOPICS.congestion, values.map((v) => ({ key: typeof v === 'string' ? 'x' : v.segmentId, value: typeof v === 'string' ? v : JSON.stringify(v) })));

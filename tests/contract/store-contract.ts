@@ -508,6 +508,7 @@ export function okRecord(segmentId: string, window: WindowName, to: number): Con
     sensorsReporting: 2,
     sensorsKnown: 3,
     stationsReporting: 1,
+    sensorsFaulty: 0,
     lastReadingAt: iso(to - 1_500),
   };
 }

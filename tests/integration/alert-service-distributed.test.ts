@@ -31,7 +31,7 @@ const rules: AlertRules = { window: '5m', urban: rule, highway: rule };
 const record = (i: number, los: Los): CongestionRecord => ({
   segmentId: 'ql13-nb-01', window: '5m', from: iso(T0 + i * W), to: iso(T0 + (i + 1) * W), status: 'ok', flowVph: 900, flowPcuph: 700,
   speedKmh: 10, occupancy: 0.5, densityPcuPerKmLane: 25, speedRatio: 0.2, tti: 5, congestionPct: los === 'A' ? 0 : 400, jamFactor: 8, los,
-  sensorsReporting: 1, sensorsKnown: 1, stationsReporting: 1, lastReadingAt: null,
+  sensorsReporting: 1, sensorsKnown: 1, stationsReporting: 1, sensorsFaulty: null, lastReadingAt: null,
 });
 
 let admin: Admin;

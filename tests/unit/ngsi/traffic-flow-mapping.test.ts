@@ -14,12 +14,12 @@ const TO = Date.parse('2026-12-04T19:30:00Z');
 const record = (overrides: Partial<CongestionRecord> = {}): CongestionRecord => ({
   segmentId: 'ql13-nb-01', window: '5m', from: '2026-12-04T19:25:00.000Z', to: '2026-12-04T19:30:00.000Z', status: 'ok',
   flowVph: 3720, flowPcuph: 1500, speedKmh: 21.4, occupancy: 0.31, densityPcuPerKmLane: 23.4, speedRatio: 0.357, tti: 2.8,
-  congestionPct: 180.4, jamFactor: 6.4, los: 'E', sensorsReporting: 3, sensorsKnown: 3, stationsReporting: 1, lastReadingAt: '2026-12-04T19:29:40.000Z',
+  congestionPct: 180.4, jamFactor: 6.4, los: 'E', sensorsReporting: 3, sensorsKnown: 3, stationsReporting: 1, sensorsFaulty: null, lastReadingAt: '2026-12-04T19:29:40.000Z',
   ...overrides,
 });
 const noData = record({
   status: 'no_data', flowVph: null, flowPcuph: null, speedKmh: null, occupancy: null, densityPcuPerKmLane: null, speedRatio: null,
-  tti: null, congestionPct: null, jamFactor: null, los: null, sensorsReporting: 0, stationsReporting: 0, lastReadingAt: null,
+  tti: null, congestionPct: null, jamFactor: null, los: null, sensorsReporting: 0, stationsReporting: 0, sensorsFaulty: null, lastReadingAt: null,
 });
 
 /** The model's own keyValues example (dataModel.Transportation TrafficFlowObserved), placed on a roadpulse segment. */

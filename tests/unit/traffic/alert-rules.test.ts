@@ -19,7 +19,7 @@ function record(i: number, los: Los | null, congestionPct: number | null = los =
     segmentId: 'ql13-nb-01', window: '5m', from: iso(T0 + i * W), to: iso(T0 + (i + 1) * W),
     status: los === null ? 'no_data' : 'ok', flowVph: null, flowPcuph: null, speedKmh: null, occupancy: null,
     densityPcuPerKmLane: null, speedRatio: null, tti: null, congestionPct, jamFactor: null, los,
-    sensorsReporting: los === null ? 0 : 1, sensorsKnown: 1, stationsReporting: los === null ? 0 : 1, lastReadingAt: null,
+    sensorsReporting: los === null ? 0 : 1, sensorsKnown: 1, stationsReporting: los === null ? 0 : 1, sensorsFaulty: null, lastReadingAt: null,
   };
 }
 

@@ -17,14 +17,14 @@ function ok(segmentId: string, congestionPct: number | null, los: Los | null): C
     segmentId, window: '5m', from: '2025-01-15T07:55:00.000Z', to: TO, status: 'ok',
     flowVph: 1000, flowPcuph: 800, speedKmh: null, occupancy: null, densityPcuPerKmLane: null,
     speedRatio: null, tti: null, congestionPct, jamFactor: null, los,
-    sensorsReporting: 1, sensorsKnown: 1, stationsReporting: 1, lastReadingAt: '2025-01-15T07:59:00.000Z',
+    sensorsReporting: 1, sensorsKnown: 1, stationsReporting: 1, sensorsFaulty: null, lastReadingAt: '2025-01-15T07:59:00.000Z',
   };
 }
 
 function noData(segmentId: string): CongestionRecord {
   return {
     ...ok(segmentId, null, null), status: 'no_data', flowVph: null, flowPcuph: null,
-    sensorsReporting: 0, stationsReporting: 0, lastReadingAt: null,
+    sensorsReporting: 0, stationsReporting: 0, sensorsFaulty: null, lastReadingAt: null,
   };
 }
 

@@ -203,7 +203,7 @@ describe('computeCongestion (DESIGN §5)', () => {
         segmentId: 'seg-1', window: '1m', from: '2025-01-15T07:59:00.000Z', to: '2025-01-15T08:00:00.000Z',
         status: 'ok', flowVph: 0, flowPcuph: 0, speedKmh: null, occupancy: 0, densityPcuPerKmLane: 0,
         speedRatio: 1, tti: 1, congestionPct: 0, jamFactor: 0, los: 'A',
-        sensorsReporting: 2, sensorsKnown: 2, stationsReporting: 1, lastReadingAt: '2025-01-15T07:59:00.000Z',
+        sensorsReporting: 2, sensorsKnown: 2, stationsReporting: 1, sensorsFaulty: null, lastReadingAt: '2025-01-15T07:59:00.000Z',
       });
     },
   );
@@ -227,7 +227,7 @@ describe('computeCongestion (DESIGN §5)', () => {
       segmentId: 'seg-1', window: '5m', from: '2025-01-15T07:55:00.000Z', to: '2025-01-15T08:00:00.000Z',
       status: 'no_data', flowVph: null, flowPcuph: null, speedKmh: null, occupancy: null,
       densityPcuPerKmLane: null, speedRatio: null, tti: null, congestionPct: null, jamFactor: null, los: null,
-      sensorsReporting: 0, sensorsKnown: 3, stationsReporting: 0, lastReadingAt: null,
+      sensorsReporting: 0, sensorsKnown: 3, stationsReporting: 0, sensorsFaulty: null, lastReadingAt: null,
     });
   });
 
