@@ -7,7 +7,8 @@ import type { DeadLetter } from '../contract/dead-letter.ts';
 import type { SensorStatus } from '../contract/sensor-status.ts';
 import type { Reading } from '../contract/telemetry.ts';
 import { VEHICLE_CLASSES } from '../contract/vehicle-classes.ts';
-import type { SegmentActivity, SensorSummary, Store, TimeRange } from '../ports/store.ts';
+import type { BucketTotals, SegmentActivity, SensorSummary, Store, TimeRange } from '../ports/store.ts';
+import { checkBucketMs } from './bucket-ms.ts';
 import { addReading, zeroTotals, type DetectorTotals } from '../traffic/detector-totals.ts';
 import { DetectorMinutes, type MinuteDelta } from './sqlite-detector-minutes.ts';
 import { SensorSummaries } from './sensor-summaries.ts';
@@ -219,6 +220,12 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
+  }
+
+  /** From the per-minute detector totals, grouped by bucket in SQL (sqlite-detector-minutes.ts). */
+  async detectorTotalsByBucket(range: TimeRange, segmentIds: readonly string[], bucketMs: number): Promise<BucketTotals[]> {
+    checkBucketMs(bucketMs);
+    return segmentIds.flatMap((id) => this.detectorMinutes.totalsByBucket(range, id, bucketMs));
   }
 }
 
