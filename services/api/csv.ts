@@ -27,13 +27,20 @@ export interface CsvExport<Row> {
  * response varies with Accept. Return its result from the route's handler.
  */
 export function replyMaybeCsv<T, Row>(req: FastifyRequest, reply: FastifyReply, json: T, csv: CsvExport<Row>): T | FastifyReply {
-  reply.header('vary', 'Accept');
+  addVary(reply, 'Accept');
   if (!wantsCsv(req)) return json;
   const filename = csv.filename.replace(/[^A-Za-z0-9._-]/g, '_');
   return reply
     .type('text/csv; charset=utf-8')
     .header('content-disposition', `attachment; filename="${filename}"`)
     .send(toCsv(csv.rows, csv.columns));
+}
+
+/** Appends to Vary rather than replacing what another hook (CORS: Origin) put there. */
+function addVary(reply: FastifyReply, field: string): void {
+  const current = reply.getHeader('vary');
+  const fields = (Array.isArray(current) ? current.join(',') : String(current ?? '')).split(',').map((f) => f.trim()).filter(Boolean);
+  if (!fields.some((f) => f.toLowerCase() === field.toLowerCase() || f === '*')) reply.header('vary', [...fields, field].join(', '));
 }
 
 /** `?format=` decides; without it, Accept (RFC 9110 §12.5.1): CSV only if text/csv has a higher quality than application/json. */
