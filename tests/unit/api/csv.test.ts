@@ -1,6 +1,6 @@
-import type { FastifyRequest } from 'fastify';
+import Fastify, { type FastifyRequest } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { toCsv, wantsCsv } from '../../../services/api/csv.ts';
+import { replyMaybeCsv, toCsv, wantsCsv } from '../../../services/api/csv.ts';
 import { parseCsv } from '../../helpers/csv.ts';
 
 const req = (accept: string | undefined, format?: string) => ({ headers: { accept }, query: format === undefined ? {} : { format } }) as unknown as FastifyRequest;
@@ -51,5 +51,26 @@ describe('wantsCsv', () => {
     ['application/json', 'csv', true],
   ])('when Accept is %s and format is %s, then CSV: %s', (accept, format, want) => {
     expect(wantsCsv(req(accept, format))).toBe(want);
+  });
+});
+
+describe('replyMaybeCsv', () => {
+  it('when a route returns through it, then JSON by default and the rows as a CSV attachment when asked, Vary keeping what a hook set', async () => {
+    const app = Fastify();
+    app.addHook('onRequest', async (_req, reply) => {
+      reply.header('vary', 'Origin'); // as @fastify/cors does
+    });
+    const rows = [{ id: 'a-1', at: '2026-12-04T01:00:00.000Z', note: 'x, "y"' }];
+    app.get('/items', async (req, reply) => replyMaybeCsv(req, reply, { items: rows }, { rows, columns: ['id', 'at', 'note'], filename: 'items é/1.csv' }));
+
+    const json = await app.inject({ url: '/items' });
+    expect(json.json()).toEqual({ items: rows });
+    expect(json.headers['vary']).toBe('Origin, Accept');
+    const csv = await app.inject({ url: '/items?format=csv' });
+    expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(csv.headers['content-disposition']).toBe('attachment; filename="items___1.csv"');
+    expect(csv.headers['vary']).toBe('Origin, Accept');
+    expect(csv.body).toBe('id,at,note\r\na-1,2026-12-04T01:00:00.000Z,"x, ""y"""\r\n');
+    await app.close();
   });
 });
