@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { LOS_LEVELS, windowSchema } from '../../shared/contract/congestion-record.ts';
+import { historyBucketSchema } from '../../shared/contract/history-bucket.ts';
 import { idSchema } from '../../shared/contract/telemetry.ts';
+import { formatQuery } from './csv.ts';
 
 /** Query and path parameters of the API, validated at the edge. */
 export const idParams = z.object({ id: idSchema });
@@ -16,7 +18,8 @@ export const historyQuery = z
   .strictObject({
     from: isoTime.optional().describe('start, ISO 8601; default 24 h before `to`'),
     to: isoTime.optional().describe('end, ISO 8601; default now'),
-    bucket: windowSchema.default('5m'),
+    bucket: historyBucketSchema.default('5m').describe('bucket length: 1m, 5m, 15m, 1h, 6h or 1d (aligned to UTC)'),
+    ...formatQuery,
   });
 
 export const rankingQuery = z.strictObject({
@@ -28,6 +31,7 @@ export const rankingQuery = z.strictObject({
     .optional()
     .describe('comma-separated levels of service to keep, e.g. E,F'),
   limit: z.coerce.number().int().min(1).max(1000).default(20),
+  ...formatQuery,
 });
 
 export const summaryQuery = z.strictObject({

@@ -84,26 +84,23 @@ export class InfluxHttp {
   async query(statement: string): Promise<InfluxSeries[]> {
     const params = this.params({ epoch: 'ms', q: statement });
     const res = await this.request('query', `/query?${params}`, { method: 'GET', headers: this.headers });
-    if (!res.ok) throw await httpError('query', res);
-    let json: unknown;
-    try {
-      json = await res.json();
-    } catch (cause) {
-      // Cut off mid-body (timeout, reset) or not JSON at all: the next attempt may well succeed.
-      throw new AppError('store_unavailable', 'InfluxDB query: response body unreadable', { cause, retriable: true });
-    }
-    const parsed = queryResponseSchema.safeParse(json);
-    if (!parsed.success) throw new AppError('store_unavailable', 'InfluxDB query: unexpected response shape', { cause: parsed.error });
-    const body = parsed.data;
-    const result = body.results[0];
-    const error = body.error ?? result?.error;
-    // 1.x answers 200 with the statement's error inside the body (e.g. "database not found: x").
-    if (error !== undefined) throw new AppError('store_unavailable', `InfluxDB query: ${error}`, { retriable: false });
-    // `partial` means the server cut the result (max-row-limit): refuse rather than return less.
-    if (result?.partial) {
-      throw new AppError('store_unavailable', 'InfluxDB query: result truncated by the server (max-row-limit); narrow the range');
-    }
-    return result?.series ?? [];
+    const [series] = await statementResults(res, 1);
+    return series ?? [];
+  }
+
+  /**
+   * Several read-only InfluxQL statements in one POST /query (1.x, and the v1 compatibility API of
+   * 2.x and 3.x, take SELECTs as a form body too; a list of statements would not fit a URL); one
+   * series list per statement, in order. Fails as a whole if any statement failed.
+   */
+  async queryMany(statements: readonly string[]): Promise<InfluxSeries[][]> {
+    if (statements.length === 0) return [];
+    const res = await this.request('query', `/query?${this.params({ epoch: 'ms' })}`, {
+      method: 'POST',
+      headers: { ...this.headers, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ q: statements.join(';\n') }).toString(),
+    });
+    return statementResults(res, statements.length);
   }
 
   /** GET /ping: 204 on 1.x/2.x (200 on 3.x). */
@@ -129,6 +126,34 @@ export class InfluxHttp {
       throw new AppError('store_unavailable', `InfluxDB ${op}: ${reason}`, { cause, retriable: true });
     }
   }
+}
+
+/** The series of each of `count` statement results, or the error InfluxDB reported. */
+async function statementResults(res: Response, count: number): Promise<InfluxSeries[][]> {
+  if (!res.ok) throw await httpError('query', res);
+  let json: unknown;
+  try {
+    json = await res.json();
+  } catch (cause) {
+    // Cut off mid-body (timeout, reset) or not JSON at all: the next attempt may well succeed.
+    throw new AppError('store_unavailable', 'InfluxDB query: response body unreadable', { cause, retriable: true });
+  }
+  const parsed = queryResponseSchema.safeParse(json);
+  if (!parsed.success) throw new AppError('store_unavailable', 'InfluxDB query: unexpected response shape', { cause: parsed.error });
+  const body = parsed.data;
+  if (body.error !== undefined) throw new AppError('store_unavailable', `InfluxDB query: ${body.error}`, { retriable: false });
+  const out: InfluxSeries[][] = [];
+  for (let i = 0; i < count; i++) {
+    const result = body.results[i];
+    // 1.x answers 200 with the statement's error inside the body (e.g. "database not found: x").
+    if (result?.error !== undefined) throw new AppError('store_unavailable', `InfluxDB query: ${result.error}`, { retriable: false });
+    // `partial` means the server cut the result (max-row-limit): refuse rather than return less.
+    if (result?.partial) {
+      throw new AppError('store_unavailable', 'InfluxDB query: result truncated by the server (max-row-limit); narrow the range');
+    }
+    out.push(result?.series ?? []);
+  }
+  return out;
 }
 
 function authHeaders(o: InfluxConnectionOptions): Record<string, string> {

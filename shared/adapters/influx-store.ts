@@ -7,7 +7,7 @@ import { VEHICLE_CLASSES } from '../contract/vehicle-classes.ts';
 import { AppError } from '../errors/app-error.ts';
 import type { Logger } from '../logging/create-logger.ts';
 import type { Alert } from '../contract/alert.ts';
-import type { AlertQuery, SegmentActivity, SensorSummary, Store, TimeRange } from '../ports/store.ts';
+import type { AlertQuery, BucketTotals, SegmentActivity, SensorSummary, Store, TimeRange } from '../ports/store.ts';
 import type { AlertTrack } from '../traffic/alert-rules.ts';
 import { InfluxAlerts } from './influx-alerts.ts';
 import { SensorSummaries } from './sensor-summaries.ts';
@@ -31,6 +31,8 @@ import { anyOf, chunk, idLiteral, timeRange } from './influx-ql.ts';
 import { storableCongestion, storableReading, storableRejection, storableStatus } from './influx-safe-ids.ts';
 import { healthPoint, LATEST_HEALTH_QUERY, snapshotsOf } from './influx-sensor-health.ts';
 import type { SensorHealthSnapshot } from '../contract/sensor-health.ts';
+import { DETECTOR_SUMS, asNumber, detectorKey, rows, storedTerms } from './influx-detector-sums.ts';
+import { detectorTotalsByBucket } from './influx-bucket-totals.ts';
 
 export interface InfluxStoreOptions extends InfluxConnectionOptions {
   log: Logger;
@@ -275,43 +277,15 @@ export class InfluxStore implements Store {
     return snapshotsOf(await this.http.query(LATEST_HEALTH_QUERY));
   }
 
+  /** Sums grouped by time(bucket) in InfluxDB, the latest point per bucket from a second request (influx-bucket-totals.ts). */
+  async detectorTotalsByBucket(range: TimeRange, segmentIds: readonly string[], bucketMs: number): Promise<BucketTotals[]> {
+    return detectorTotalsByBucket(this.http, this.log, range, segmentIds, bucketMs);
+  }
+
   private async write(points: Point[], precision: Precision): Promise<void> {
     for (const batch of chunk(points, this.maxPointsPerWrite)) {
       await this.http.write(batch.map(line), precision);
     }
     if (points.length > 0) this.log.debug({ points: points.length, precision }, 'points written');
   }
-}
-
-/** Per detector: Σ of every DetectorTotals field, and how many readings carry the stored terms. */
-const DETECTOR_SUMS = [
-  'sum("interval_s") AS "seconds"',
-  ...VEHICLE_CLASSES.map((c) => `sum("count_${c}") AS "count_${c}"`),
-  ...Object.values(TERM_FIELDS).map((f) => `sum("${f}") AS "${f}"`),
-  'count("interval_s") AS "readings"',
-  `count("${TERM_FIELDS.speedHours}") AS "with_terms"`,
-].join(', ');
-
-/** A point's (or a sum row's) stored terms; undefined for a point written before they existed. */
-function storedTerms(row: Row): ReadingTerms | undefined {
-  if (typeof row[TERM_FIELDS.speedHours] !== 'number') return undefined;
-  return {
-    speedVehicles: asNumber(row[TERM_FIELDS.speedVehicles]),
-    speedHours: asNumber(row[TERM_FIELDS.speedHours]),
-    occupancySeconds: asNumber(row[TERM_FIELDS.occupancySeconds]),
-    occupancyWeighted: asNumber(row[TERM_FIELDS.occupancyWeighted]),
-  };
-}
-
-function detectorKey(tags: Record<string, string>): string {
-  return `${tags['segment_id'] ?? ''}\n${tags['station_id'] ?? ''}\n${tags['sensor_id'] ?? ''}\n${tags['lane'] ?? ''}`;
-}
-
-/** The rows of some series as objects keyed by column name. */
-function rows(series: InfluxSeries[]): Row[] {
-  return series.flatMap((s) => s.values.map((v) => Object.fromEntries(s.columns.map((c, i) => [c, v[i]]))));
-}
-
-function asNumber(v: unknown): number {
-  return typeof v === 'number' ? v : 0;
 }

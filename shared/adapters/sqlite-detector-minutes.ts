@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { VEHICLE_CLASSES, type VehicleClass } from '../contract/vehicle-classes.ts';
-import type { SegmentActivity, TimeRange } from '../ports/store.ts';
+import type { BucketTotals, SegmentActivity, TimeRange } from '../ports/store.ts';
 import type { DetectorTotals } from '../traffic/detector-totals.ts';
 import { MIN_SPEED_KMH } from '../traffic/speed.ts';
 
@@ -31,6 +31,15 @@ const UNION = `
   UNION ALL SELECT station_id, sensor_id, lane, ${READING_TERMS} FROM readings WHERE segment_id = @segment AND ts >= @from AND ts < @headTo
   UNION ALL SELECT station_id, sensor_id, lane, ${READING_TERMS} FROM readings WHERE segment_id = @segment AND ts >= @tailFrom AND ts < @to`;
 
+/** UNION's rows with the start of their history bucket (@bucket ms, a whole number of minutes) in front. */
+const BUCKETED_UNION = `
+  SELECT minute / @bucket * @bucket AS bucket, station_id, sensor_id, lane, ${SUM_COLUMNS.join(', ')}, last_ts FROM detector_minutes
+    WHERE segment_id = @segment AND minute >= @innerFrom AND minute < @innerTo
+  UNION ALL SELECT ts / @bucket * @bucket, station_id, sensor_id, lane, ${READING_TERMS} FROM readings
+    WHERE segment_id = @segment AND ts >= @from AND ts < @headTo
+  UNION ALL SELECT ts / @bucket * @bucket, station_id, sensor_id, lane, ${READING_TERMS} FROM readings
+    WHERE segment_id = @segment AND ts >= @tailFrom AND ts < @to`;
+
 type TotalsRow = Record<`count_${VehicleClass}`, number> & {
   station_id: string;
   sensor_id: string;
@@ -60,6 +69,7 @@ export class DetectorMinutes {
   private readonly upsert: Database.Statement;
   private readonly totalsQuery: Database.Statement;
   private readonly activityQuery: Database.Statement;
+  private readonly bucketTotalsQuery: Database.Statement;
 
   constructor(db: Database.Database) {
     // Check, create and fill in one write transaction: a crash or a second process opening the
@@ -75,6 +85,10 @@ export class DetectorMinutes {
        FROM (${UNION}) GROUP BY station_id, sensor_id, lane`,
     );
     this.activityQuery = db.prepare(`SELECT COUNT(DISTINCT sensor_id) AS sensors, MAX(last_ts) AS last FROM (${UNION})`);
+    this.bucketTotalsQuery = db.prepare(
+      `SELECT bucket, station_id, sensor_id, lane, ${SUM_COLUMNS.map((c) => `SUM(${c}) AS ${c}`).join(', ')}, MAX(last_ts) AS last_ts
+       FROM (${BUCKETED_UNION}) GROUP BY bucket, station_id, sensor_id, lane`,
+    );
   }
 
   /** Adds a batch's deltas; call inside the transaction that wrote the readings. */
@@ -87,21 +101,19 @@ export class DetectorMinutes {
   }
 
   totals(range: TimeRange, segmentId: string): DetectorTotals[] {
-    return (this.totalsQuery.all({ segment: segmentId, ...minuteParts(range) }) as TotalsRow[]).map((r) => ({
-      segmentId,
-      stationId: r.station_id === '' ? null : r.station_id,
-      sensorId: r.sensor_id,
-      lane: r.lane === 0 ? null : r.lane,
-      seconds: r.seconds,
-      counts: {
-        motorbike: r.count_motorbike, car: r.count_car, bus: r.count_bus, truck: r.count_truck, bicycle: r.count_bicycle, other: r.count_other,
-      },
-      speedVehicles: r.speed_vehicles,
-      speedHours: r.speed_hours,
-      occupancySeconds: r.occupancy_seconds,
-      occupancyWeighted: r.occupancy_weighted,
-      lastTs: r.last_ts,
-    }));
+    return (this.totalsQuery.all({ segment: segmentId, ...minuteParts(range) }) as TotalsRow[]).map((r) => toTotals(segmentId, r));
+  }
+
+  /**
+   * The totals per bucket of `bucketMs` (a whole number of minutes, so that no minute row straddles
+   * two buckets): the same UNION as totals(), grouped by bucket too, so a week of 1-hour buckets
+   * reads a row per detector and minute and returns a row per detector and bucket.
+   */
+  totalsByBucket(range: TimeRange, segmentId: string, bucketMs: number): BucketTotals[] {
+    // A BigInt binds as INTEGER (a JS number binds as REAL, and `/` would not round down to the bucket).
+    const params = { segment: segmentId, bucket: BigInt(bucketMs), ...minuteParts(range) };
+    const rows = this.bucketTotalsQuery.all(params) as (TotalsRow & { bucket: number })[];
+    return rows.map((r) => ({ bucketStart: r.bucket, totals: toTotals(segmentId, r) }));
   }
 
   /** Distinct sensors of the segment with a reading in range, and the latest one's ts. */
@@ -109,6 +121,24 @@ export class DetectorMinutes {
     const row = this.activityQuery.get({ segment: segmentId, ...minuteParts(range) }) as { sensors: number; last: number | null };
     return { sensors: row.sensors, lastReadingAt: row.last };
   }
+}
+
+function toTotals(segmentId: string, r: TotalsRow): DetectorTotals {
+  return {
+    segmentId,
+    stationId: r.station_id === '' ? null : r.station_id,
+    sensorId: r.sensor_id,
+    lane: r.lane === 0 ? null : r.lane,
+    seconds: r.seconds,
+    counts: {
+      motorbike: r.count_motorbike, car: r.count_car, bus: r.count_bus, truck: r.count_truck, bicycle: r.count_bicycle, other: r.count_other,
+    },
+    speedVehicles: r.speed_vehicles,
+    speedHours: r.speed_hours,
+    occupancySeconds: r.occupancy_seconds,
+    occupancyWeighted: r.occupancy_weighted,
+    lastTs: r.last_ts,
+  };
 }
 
 function createAndFill(db: Database.Database): void {

@@ -8,9 +8,10 @@ import type { SensorStatus } from '../contract/sensor-status.ts';
 import type { Reading } from '../contract/telemetry.ts';
 import { VEHICLE_CLASSES } from '../contract/vehicle-classes.ts';
 import type { Alert } from '../contract/alert.ts';
-import type { AlertQuery, SegmentActivity, SensorSummary, Store, TimeRange } from '../ports/store.ts';
+import type { AlertQuery, BucketTotals, SegmentActivity, SensorSummary, Store, TimeRange } from '../ports/store.ts';
 import type { AlertTrack } from '../traffic/alert-rules.ts';
 import { SqliteAlerts } from './sqlite-alerts.ts';
+import { checkBucketMs } from './bucket-ms.ts';
 import { addReading, zeroTotals, type DetectorTotals } from '../traffic/detector-totals.ts';
 import { DetectorMinutes, type MinuteDelta } from './sqlite-detector-minutes.ts';
 import { SensorSummaries } from './sensor-summaries.ts';
@@ -261,6 +262,12 @@ export class SqliteStore implements Store {
 
   async sensorHealth(): Promise<SensorHealthSnapshot[]> {
     return this.health.all();
+  }
+
+  /** From the per-minute detector totals, grouped by bucket in SQL (sqlite-detector-minutes.ts). */
+  async detectorTotalsByBucket(range: TimeRange, segmentIds: readonly string[], bucketMs: number): Promise<BucketTotals[]> {
+    checkBucketMs(bucketMs);
+    return segmentIds.flatMap((id) => this.detectorMinutes.totalsByBucket(range, id, bucketMs));
   }
 }
 

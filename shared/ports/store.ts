@@ -42,6 +42,13 @@ export interface AlertQuery {
   limit: number;
 }
 
+/** One detector's totals over one history bucket (detectorTotalsByBucket). */
+export interface BucketTotals {
+  /** Start of the bucket, epoch ms (a multiple of the bucket length). */
+  bucketStart: number;
+  totals: DetectorTotals;
+}
+
 export interface Store {
   /** Idempotent: the same reading (sensor, segment, lane, ts) written twice is stored once. */
   writeReadings(readings: Reading[]): Promise<void>;
@@ -99,4 +106,11 @@ export interface Store {
   writeSensorHealth(snapshots: SensorHealthSnapshot[]): Promise<void>;
   /** The latest health snapshot of every sensor that has one. */
   sensorHealth(): Promise<SensorHealthSnapshot[]>;
+  /**
+   * detectorTotals per history bucket, downsampled where the data is: the range cut at multiples of
+   * bucketMs since the epoch (a positive whole number of minutes), one entry per bucket and detector
+   * with a reading in range, each equal to detectorTotals over that bucket ∩ range (partial first and
+   * last buckets count only their part of the range). In no particular order.
+   */
+  detectorTotalsByBucket(range: TimeRange, segmentIds: readonly string[], bucketMs: number): Promise<BucketTotals[]>;
 }

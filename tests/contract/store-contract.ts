@@ -5,7 +5,7 @@ import type { DeadLetter } from '../../shared/contract/dead-letter.ts';
 import type { SensorHealthSnapshot } from '../../shared/contract/sensor-health.ts';
 import type { SensorStatus } from '../../shared/contract/sensor-status.ts';
 import type { Reading } from '../../shared/contract/telemetry.ts';
-import type { SensorSummary, Store } from '../../shared/ports/store.ts';
+import type { BucketTotals, SensorSummary, Store } from '../../shared/ports/store.ts';
 import { detectorTotalsOf, type DetectorTotals } from '../../shared/traffic/detector-totals.ts';
 
 /**
@@ -199,6 +199,68 @@ export function storeContract(name: string, makeStore: StoreFactory): void {
         await store.writeReadings([reading({ sensorId: `s-${id}`, segmentId: `seg-${id}`, ts: T0 + 1_000 })]);
         expect(await store.detectorTotals({ from: T0, to: T0 + MIN }, [])).toEqual([]);
         expect(await store.detectorTotals({ from: T0 + MIN, to: T0 + 2 * MIN }, [`seg-${id}`])).toEqual([]);
+      });
+    });
+
+    describe('detectorTotalsByBucket', () => {
+      const seg = (id: string) => `seg-${id}`;
+      /** Readings of several sensors, stations and lanes over two hours, some without speed or occupancy. */
+      const spread = (id: string): Reading[] =>
+        Array.from({ length: 120 }, (_, i) =>
+          reading({
+            sensorId: `s-${id}-${i % 4}`, segmentId: seg(id), stationId: i % 4 === 3 ? 'st-b' : null, lane: i % 4 === 2 ? null : 1 + (i % 2),
+            ts: T0 + i * 61_000 + (i % 7) * 1_000, intervalS: 20 + (i % 3) * 20,
+            speedKmh: i % 5 === 0 ? null : 8 + (i % 60), occupancy: i % 6 === 0 ? null : (i % 10) / 10,
+            counts: { motorbike: i % 30, car: i % 9, bus: i % 2, truck: 0, bicycle: i % 3, other: 0 },
+          }),
+        );
+
+      it('when readings span several buckets and the range starts and ends inside minutes and buckets, then each bucket holds the totals of its readings in range', async () => {
+        const id = uniqueId();
+        const rs = spread(id);
+        rs.push(reading({ sensorId: `s-${id}-x`, segmentId: `${seg(id)}-other`, ts: T0 + 10 * MIN })); // another segment
+        await store.writeReadings(rs);
+        // A rewrite with other values: its bucket holds the new ones.
+        const rewritten = { ...rs[40]!, speedKmh: 3, occupancy: 0.95, counts: { motorbike: 1, car: 1, bus: 0, truck: 0, bicycle: 0, other: 0 } };
+        await store.writeReadings([rewritten]);
+        const now = rs.map((r, i) => (i === 40 ? rewritten : r)).filter((r) => r.segmentId === seg(id));
+
+        for (const bucketMs of [5 * MIN, 15 * MIN, 60 * MIN]) {
+          const range = { from: T0 + 7 * MIN + 20_000, to: T0 + 100 * MIN + 35_000 };
+          const got = await store.detectorTotalsByBucket(range, [seg(id)], bucketMs);
+          expectSameBuckets(got, bucketTotalsOf(now, range, bucketMs));
+        }
+      });
+
+      it('when buckets are 6 h and 1 day long, then they are aligned to the epoch (UTC days) and hold their readings', async () => {
+        const id = uniqueId();
+        const day = 24 * 60 * MIN;
+        const midnight = Math.floor(T0 / day) * day;
+        const rs = [0, 3, 5.5, 6, 11, 23.9, 24, 30, 47].map((h, i) =>
+          reading({ sensorId: `s-${id}-${i % 2}`, segmentId: seg(id), ts: midnight + h * 60 * MIN + 1_000, speedKmh: 10 + i }),
+        );
+        await store.writeReadings(rs);
+        const range = { from: midnight, to: midnight + 2 * day };
+
+        for (const bucketMs of [6 * 60 * MIN, day]) {
+          const got = await store.detectorTotalsByBucket(range, [seg(id)], bucketMs);
+          const want = bucketTotalsOf(rs, range, bucketMs);
+          expect(new Set(got.map((b) => b.bucketStart))).toEqual(new Set(want.map((b) => b.bucketStart)));
+          expectSameBuckets(got, want);
+        }
+        const days = await store.detectorTotalsByBucket(range, [seg(id)], day);
+        expect([...new Set(days.map((b) => b.bucketStart))].sort()).toEqual([midnight, midnight + day]);
+      });
+
+      it('when a bucket has no reading, or no segment is asked, then it has no entry; a bucket that is not a whole number of minutes is refused', async () => {
+        const id = uniqueId();
+        await store.writeReadings([reading({ sensorId: `s-${id}`, segmentId: seg(id), ts: T0 + 1_000 }), reading({ sensorId: `s-${id}`, segmentId: seg(id), ts: T0 + 20 * MIN })]);
+
+        const got = await store.detectorTotalsByBucket({ from: T0, to: T0 + 30 * MIN }, [seg(id)], 5 * MIN);
+        expect(got.map((b) => b.bucketStart).sort()).toEqual([T0, T0 + 20 * MIN]);
+        expect(await store.detectorTotalsByBucket({ from: T0, to: T0 + 30 * MIN }, [], 5 * MIN)).toEqual([]);
+        await expect(store.detectorTotalsByBucket({ from: T0, to: T0 + 30 * MIN }, [seg(id)], 90_000)).rejects.toMatchObject({ code: 'bad_request' });
+        await expect(store.detectorTotalsByBucket({ from: T0, to: T0 + 30 * MIN }, [seg(id)], 0)).rejects.toMatchObject({ code: 'bad_request' });
       });
     });
 
@@ -470,6 +532,26 @@ export function expectSameTotals(got: DetectorTotals[], want: DetectorTotals[]):
     expect(g).toMatchObject(exact);
     expect(g.speedHours).toBeCloseTo(speedHours, 9);
     expect(g.occupancyWeighted).toBeCloseTo(occupancyWeighted, 9);
+  }
+}
+
+/** detectorTotalsOf per bucket of `bucketMs` (epoch-aligned), each over bucket ∩ range: what detectorTotalsByBucket must return. */
+export function bucketTotalsOf(readings: readonly Reading[], range: { from: number; to: number }, bucketMs: number): BucketTotals[] {
+  const out: BucketTotals[] = [];
+  for (let start = Math.floor(range.from / bucketMs) * bucketMs; start < range.to; start += bucketMs) {
+    const part = { from: Math.max(start, range.from), to: Math.min(start + bucketMs, range.to) };
+    for (const totals of detectorTotalsOf(readings, part)) out.push({ bucketStart: start, totals });
+  }
+  return out;
+}
+
+/** The same buckets with the same detectors' totals (expectSameTotals per bucket). */
+export function expectSameBuckets(got: BucketTotals[], want: BucketTotals[]): void {
+  const starts = (list: BucketTotals[]) => [...new Set(list.map((b) => b.bucketStart))].sort((a, b) => a - b);
+  expect(starts(got)).toEqual(starts(want));
+  expect(want.length).toBeGreaterThan(0);
+  for (const start of starts(want)) {
+    expectSameTotals(got.filter((b) => b.bucketStart === start).map((b) => b.totals), want.filter((b) => b.bucketStart === start).map((b) => b.totals));
   }
 }
 

@@ -7,7 +7,7 @@ import { AppError } from '../../shared/errors/app-error.ts';
 import { createLogger } from '../../shared/logging/create-logger.ts';
 import { detectorTotalsOf } from '../../shared/traffic/detector-totals.ts';
 import { requireService } from '../helpers/real-services.ts';
-import { T0, expectSameTotals, reading, rejection, sorted, status, storeContract, uniqueId } from '../contract/store-contract.ts';
+import { T0, bucketTotalsOf, expectSameBuckets, expectSameTotals, reading, rejection, sorted, status, storeContract, uniqueId } from '../contract/store-contract.ts';
 
 /**
  * The Store contract and the InfluxDB-specific behaviour on a real InfluxDB (1.x here; the adapter
@@ -137,6 +137,46 @@ describe('InfluxStore on a real InfluxDB', () => {
     const range = { from: T0, to: T0 + 60_000 };
 
     expectSameTotals(await store.detectorTotals(range, [segmentId]), detectorTotalsOf([old, rewritten, neighbour], range));
+  });
+
+  it('when history buckets are asked, then InfluxDB sums per bucket (GROUP BY time) and the latest point per bucket comes from one POST of last() statements, never from the readings', async () => {
+    const id = uniqueId();
+    const segmentId = `seg-${id}`;
+    const rs = Array.from({ length: 600 }, (_, i) =>
+      reading({ sensorId: `s-${id}-${i % 5}`, segmentId, ts: T0 + i * 7_000, lane: 1 + (i % 2), speedKmh: i % 4 === 0 ? null : 10 + (i % 50) }),
+    );
+    await store.writeReadings(rs);
+    const range = { from: T0 + 30_000, to: T0 + 69 * 60_000 + 10_000 };
+    const fetchSpy = vi.spyOn(globalThis, 'fetch');
+
+    const got = await store.detectorTotalsByBucket(range, [segmentId], 15 * 60_000);
+
+    const calls = fetchSpy.mock.calls.map(([url, init]) => ({ url: new URL(String(url)), init }));
+    const gets = calls.filter((c) => c.init?.method === 'GET').map((c) => c.url.searchParams.get('q') ?? '');
+    const posts = calls.filter((c) => c.init?.method === 'POST').map((c) => new URLSearchParams(String(c.init?.body)).get('q') ?? '');
+    expect(gets).toHaveLength(1);
+    expect(gets[0]).toMatch(/^SELECT sum\(.* GROUP BY time\(900000ms\), "segment_id", "station_id", "sensor_id", "lane" fill\(none\)$/);
+    expect(posts).toHaveLength(1);
+    expect(posts[0]!.split(';\n').every((q) => /^SELECT last\("interval_s"\) /.test(q))).toBe(true);
+    expect(posts[0]!.split(';\n')).toHaveLength(5); // 5 buckets touch the range
+    expectSameBuckets(got, bucketTotalsOf(rs, range, 15 * 60_000));
+  });
+
+  it('when a bucket holds points stored before the term fields existed, then that detector-bucket is summed from its points and the others by InfluxDB', async () => {
+    const id = uniqueId();
+    const segmentId = `seg-${id}`;
+    const fresh = [reading({ sensorId: `s-${id}`, segmentId, ts: T0 + 20 * 60_000, lane: 1 }), reading({ sensorId: `s-${id}-b`, segmentId, ts: T0 + 2_000 })];
+    await store.writeReadings(fresh);
+    // As the previous version wrote it: no term fields.
+    const old = reading({ sensorId: `s-${id}`, segmentId, ts: T0 + 1_000, lane: 1, intervalS: 60, speedKmh: 20, occupancy: 0.5,
+      counts: { motorbike: 10, car: 2, bus: 0, truck: 0, bicycle: 0, other: 0 }, seq: 3 });
+    await influxWrite(
+      `traffic_reading,lane=1,segment_id=${segmentId},sensor_id=s-${id} interval_s=60i,count_motorbike=10i,count_car=2i,count_bus=0i,` +
+        `count_truck=0i,count_bicycle=0i,count_other=0i,count_total=12i,pcu_total=5,speed_kmh=20,occupancy=0.5,seq=3i ${T0 + 1_000}`,
+    );
+    const range = { from: T0, to: T0 + 30 * 60_000 };
+
+    expectSameBuckets(await store.detectorTotalsByBucket(range, [segmentId], 5 * 60_000), bucketTotalsOf([old, ...fresh], range, 5 * 60_000));
   });
 
   it('when the database does not exist, then writes and queries fail with a non-retriable AppError carrying InfluxDB’s message', async () => {

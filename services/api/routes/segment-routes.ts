@@ -4,7 +4,9 @@ import type { RoadSegment } from '../../../shared/network/road-segment.ts';
 import { congestionAt } from '../../../shared/queries/congestion-at.ts';
 import { congestionHistory, historyPointCount } from '../../../shared/queries/congestion-history.ts';
 import type { ApiDeps } from '../api-deps.ts';
+import { replyMaybeCsv } from '../csv.ts';
 import { congestionNowQuery, historyQuery, idParams } from '../params.ts';
+import { CONGESTION_COLUMNS, historyResponse } from '../responses.ts';
 
 const DAY_MS = 24 * 3600_000;
 
@@ -38,8 +40,16 @@ export function segmentRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
 
     app.get(
       '/segments/:id/history',
-      { schema: { params: idParams, querystring: historyQuery, summary: 'Congestion series of a segment, one record per bucket' } },
-      async (req) => {
+      {
+        schema: {
+          params: idParams,
+          querystring: historyQuery,
+          response: { 200: historyResponse },
+          summary: 'Congestion series of a segment, one record per bucket (JSON or CSV)',
+          description: 'Buckets are summed in the store. `format=csv` or `Accept: text/csv` answers the records as a CSV attachment.',
+        },
+      },
+      async (req, reply) => {
         const segment = segmentOr404(req.params.id);
         const to = req.query.to ?? now();
         const from = req.query.from ?? to - DAY_MS;
@@ -51,8 +61,10 @@ export function segmentRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
             `${points} buckets of ${req.query.bucket} requested; at most ${deps.historyMaxPoints}: use a larger bucket or a shorter range`,
           );
         }
-        const records = await congestionHistory(deps.query, segment, req.query.bucket, from, to);
-        return { segmentId: segment.id, bucket: req.query.bucket, from: new Date(from).toISOString(), to: new Date(to).toISOString(), records };
+        const { bucket } = req.query;
+        const records = await congestionHistory(deps.query, segment, bucket, from, to);
+        const body = { segmentId: segment.id, bucket, from: new Date(from).toISOString(), to: new Date(to).toISOString(), records };
+        return replyMaybeCsv(req, reply, body, { rows: records, columns: CONGESTION_COLUMNS, filename: `${segment.id}-history-${bucket}.csv` });
       },
     );
   };
