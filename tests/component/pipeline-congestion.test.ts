@@ -71,7 +71,7 @@ const expectedQl13 = {
   segmentId: 'ql13-nb-01', window: '5m', from: iso(AT - 300_000), to: iso(AT), status: 'ok',
   flowVph: 7200, flowPcuph: 4014, speedKmh: 27.5, occupancy: 0.3, densityPcuPerKmLane: 48.65,
   speedRatio: 0.458, tti: 2.182, congestionPct: 118.2, jamFactor: 5.4, los: 'D',
-  sensorsReporting: 3, sensorsKnown: 3, lastReadingAt: iso(T0),
+  sensorsReporting: 3, sensorsKnown: 3, stationsReporting: 1, sensorsFaulty: 0, lastReadingAt: iso(T0),
 };
 /*
  * mptv-nb-01 by hand: n = 36, pcu = 30 + 6×2.5 = 45, O = 60 s → 2160 veh/h, 2700 pcu/h; v = 60 km/h
@@ -82,7 +82,7 @@ const expectedMptv = {
   segmentId: 'mptv-nb-01', window: '5m', from: iso(AT - 300_000), to: iso(AT), status: 'ok',
   flowVph: 2160, flowPcuph: 2700, speedKmh: 60, occupancy: 0.25, densityPcuPerKmLane: 15,
   speedRatio: 0.667, tti: 1.5, congestionPct: 50, jamFactor: 3.3, los: 'C',
-  sensorsReporting: 1, sensorsKnown: 1, lastReadingAt: iso(T0),
+  sensorsReporting: 1, sensorsKnown: 1, stationsReporting: 1, sensorsFaulty: 0, lastReadingAt: iso(T0),
 };
 
 const congestionUrl = (segmentId: string, at: number, window = '5m') =>
@@ -139,7 +139,7 @@ describe('congestion from MQTT readings (DESIGN §5)', () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       segmentId: 'vck-eb-01', window: '5m', from: iso(AT - 300_000), to: iso(AT),
-      ...NO_DATA_FIELDS, sensorsReporting: 0, sensorsKnown: 0,
+      ...NO_DATA_FIELDS, sensorsReporting: 0, sensorsKnown: 0, stationsReporting: 0, sensorsFaulty: 0,
     });
   });
 
@@ -159,7 +159,7 @@ describe('congestion from MQTT readings (DESIGN §5)', () => {
       segmentId: 'ql13-nb-02', window: '5m', from: iso(at - 300_000), to: iso(at), status: 'ok',
       flowVph: 600, flowPcuph: 600, speedKmh: 48, occupancy: 0.1, densityPcuPerKmLane: 4.17,
       speedRatio: 0.8, tti: 1.25, congestionPct: 25, jamFactor: 2, los: 'B',
-      sensorsReporting: 1, sensorsKnown: 1, lastReadingAt: iso(at - 300_000),
+      sensorsReporting: 1, sensorsKnown: 1, stationsReporting: 1, sensorsFaulty: 0, lastReadingAt: iso(at - 300_000),
     });
   });
 
@@ -172,7 +172,7 @@ describe('congestion from MQTT readings (DESIGN §5)', () => {
       segmentId: 'le-loi-nb-01', window: '5m', from: iso(at - 300_000), to: iso(at), status: 'ok',
       flowVph: 0, flowPcuph: 0, speedKmh: null, occupancy: 0, densityPcuPerKmLane: 0,
       speedRatio: 1, tti: 1, congestionPct: 0, jamFactor: 0, los: 'A',
-      sensorsReporting: 1, sensorsKnown: 1, lastReadingAt: iso(at - 10_000),
+      sensorsReporting: 1, sensorsKnown: 1, stationsReporting: 1, sensorsFaulty: 0, lastReadingAt: iso(at - 10_000),
     });
   });
   it('when a segment had a reading earlier but none in the window, then it is no_data, still counts its known sensor and tells when it last reported', async () => {
@@ -182,7 +182,7 @@ describe('congestion from MQTT readings (DESIGN §5)', () => {
     ]);
     await expect.poll(async () => (await getJson(congestionUrl('le-loi-nb-01', AT))).body, POLL).toEqual({
       segmentId: 'le-loi-nb-01', window: '5m', from: iso(AT - 300_000), to: iso(AT),
-      ...NO_DATA_FIELDS, sensorsReporting: 0, sensorsKnown: 1, lastReadingAt: iso(T0 - 7_210_000),
+      ...NO_DATA_FIELDS, sensorsReporting: 0, sensorsKnown: 1, stationsReporting: 0, sensorsFaulty: 0, lastReadingAt: iso(T0 - 7_210_000),
     });
   });
 

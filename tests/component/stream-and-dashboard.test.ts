@@ -147,7 +147,7 @@ describe('live congestion stream (DESIGN §8)', () => {
         segmentId: 'ql13-nb-01', window: '1m', from: iso(end - MINUTE), to: iso(end), status: 'ok',
         flowVph: 2700, flowPcuph: 1020, speedKmh: 21, occupancy: 0.4, densityPcuPerKmLane: 16.19,
         speedRatio: 0.35, tti: 2.857, congestionPct: 185.7, jamFactor: 6.5, los: 'E',
-        sensorsReporting: 1, sensorsKnown: 1, lastReadingAt: iso(ts),
+        sensorsReporting: 1, sensorsKnown: 1, stationsReporting: 1, sensorsFaulty: 0, lastReadingAt: iso(ts),
       });
       // The stream carries what the API answers for the same window.
       expect((await getOk(`${rp.baseUrl}/api/v1/segments/ql13-nb-01/congestion?window=1m&at=${iso(end)}`))).toEqual(record);
