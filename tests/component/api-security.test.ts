@@ -137,7 +137,7 @@ describe('API keys with scopes (ROADPULSE_API_KEYS_FILE)', () => {
   });
 
   it('when the dashboard, the docs and the ops endpoints are asked without a key, then they answer', async () => {
-    for (const path of ['/', '/dashboard/dashboard.js', '/docs/', '/openapi.json', '/healthz', '/readyz', '/metrics']) {
+    for (const path of ['/', '/dashboard/main.js', '/docs/', '/openapi.json', '/healthz', '/readyz', '/metrics']) {
       expect((await call(`${api.baseUrl}${path}`)).res.status, path).toBe(200);
     }
   });
@@ -224,7 +224,7 @@ describe('security headers (helmet) and the pages under them', () => {
     expect(csp).toContain("default-src 'self'");
     expect(csp).not.toContain('unsafe-inline');
     expect(page.text).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/); // every script is a file: no inline script the CSP would block
-    for (const asset of ['/dashboard/dashboard.js', '/dashboard/dashboard.css']) {
+    for (const asset of ['/dashboard/main.js', '/dashboard/dashboard.css']) {
       expect((await call(`${api.baseUrl}${asset}`)).res.status, asset).toBe(200);
     }
   });

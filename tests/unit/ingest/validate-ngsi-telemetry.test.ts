@@ -28,7 +28,7 @@ describe('ingest of TrafficFlowObserved on traffic/v1/{sensorId}/ngsi', () => {
   it('when a valid entity arrives, then it is accepted as the normalised reading v1', () => {
     expect(send(entity())).toEqual({
       accepted: [{
-        sensorId: 'loop-7', segmentId: 'ql13-nb-01', ts: NOW, intervalS: 60, lane: 2,
+        sensorId: 'loop-7', segmentId: 'ql13-nb-01', ts: NOW, intervalS: 60, lane: 2, stationId: null,
         counts: { motorbike: 40, car: 0, bus: 0, truck: 0, bicycle: 0, other: 0 }, speedKmh: 35, occupancy: 0.12, seq: null,
       }],
       rejected: [],
