@@ -1,11 +1,16 @@
-import { createServer, type AddressInfo, type Server } from 'node:net';
 import { Aedes } from 'aedes';
 import type { Logger } from '../../shared/logging/create-logger.ts';
+import type { Metrics } from '../../shared/metrics/metrics.ts';
+import { aedesLimitOptions, applyBrokerLimits, type MqttLimits } from './broker-limits.ts';
 import { brokerPersistence } from './broker-persistence.ts';
 import type { IngestService } from './ingest-service.ts';
+import { startMqttListeners, type ListenerOptions } from './mqtt-listeners.ts';
 
 export interface MqttBroker {
   port: number;
+  /** Ports of the optional TLS and WebSocket listeners (null when not configured). */
+  tlsPort: number | null;
+  wsPort: number | null;
   /** Stops accepting connections, disconnects clients, then waits for messages in hand-off. */
   close(): Promise<void>;
 }
@@ -20,7 +25,13 @@ export interface MqttBroker {
  * bus refuses, the callback gets an error, aedes drops the connection, no PUBACK is sent and the
  * client re-sends after reconnecting [MQTT-4.4.0-1].
  */
-export async function startMqttBroker(args: { ingest: IngestService; host: string; port: number; log: Logger }): Promise<MqttBroker> {
+export async function startMqttBroker(args: {
+  ingest: IngestService;
+  listeners: ListenerOptions;
+  limits: MqttLimits;
+  log: Logger;
+  metrics: Metrics;
+}): Promise<MqttBroker> {
   const log = args.log.child({ component: 'mqtt-broker' });
   // Hand-offs not yet resolved, so close() can wait for them (a counter: a Set and a finally() per message cost more).
   let inFlight = 0;
@@ -30,6 +41,7 @@ export async function startMqttBroker(args: { ingest: IngestService; host: strin
     if (--inFlight === 0) drained?.();
   };
   const broker = await Aedes.createBroker({
+    ...aedesLimitOptions(args.limits),
     persistence: brokerPersistence(),
     authorizePublish(client, packet, callback) {
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
@@ -52,20 +64,16 @@ export async function startMqttBroker(args: { ingest: IngestService; host: strin
   broker.on('clientError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'client error'));
   broker.on('connectionError', (_client, err) => log.debug({ err: err.message }, 'connection error'));
 
-  const server: Server = createServer((socket) => broker.handle(socket));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(args.port, args.host, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  log.info({ host: args.host, port }, 'MQTT listening');
+  // Limits wrap the hooks set above; the listeners admit and guard each connection.
+  const admission = applyBrokerLimits(broker, args.limits, { metrics: args.metrics, log });
+  const listeners = await startMqttListeners(broker, admission, args.listeners, { log, metrics: args.metrics });
 
   return {
-    port,
+    port: listeners.tcpPort,
+    tlsPort: listeners.tlsPort,
+    wsPort: listeners.wsPort,
     async close() {
-      const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
-      await new Promise<void>((resolve) => broker.close(() => resolve()));
-      await serverClosed;
+      await listeners.close(() => new Promise<void>((resolve) => broker.close(() => resolve())));
       if (inFlight > 0) await (allDrained ??= new Promise<void>((resolve) => (drained = resolve)));
     },
   };

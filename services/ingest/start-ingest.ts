@@ -6,7 +6,9 @@ import type { RoadNetwork } from '../../shared/network/road-segment.ts';
 import type { Bus } from '../../shared/ports/bus.ts';
 import { startExternalSubscriber } from './external-subscriber.ts';
 import { IngestService } from './ingest-service.ts';
+import { limitsFromConfig } from './broker-limits.ts';
 import { startMqttBroker } from './mqtt-broker.ts';
+import { listenerOptionsFromConfig } from './mqtt-listeners.ts';
 
 export interface RunningIngest {
   /** Port of the embedded broker; null in external mode. */
@@ -33,6 +35,12 @@ export async function startIngest(config: Config, deps: { bus: Bus; network: Roa
     });
     return { mqttPort: null, close: () => subscriber.close() };
   }
-  const broker = await startMqttBroker({ ingest, host: config.ROADPULSE_MQTT_HOST, port: config.ROADPULSE_MQTT_PORT, log: deps.log });
+  const broker = await startMqttBroker({
+    ingest,
+    listeners: listenerOptionsFromConfig(config),
+    limits: limitsFromConfig(config),
+    log: deps.log,
+    metrics: deps.metrics,
+  });
   return { mqttPort: broker.port, close: () => broker.close() };
 }
