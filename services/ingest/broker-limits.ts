@@ -125,9 +125,13 @@ export function applyBrokerLimits(broker: Aedes, limits: MqttLimits, deps: { met
   };
 
   // aedes reports why it closed a connection only through these events; map its messages to reasons.
+  // One count per connection: a drain timeout fails every write waiting on it, each with an error.
+  const counted = new WeakSet<object>();
   const onError = (client: { id?: string | null } | null, err: Error): void => {
     const reason = reasonOf(err);
-    if (reason) refused(reason, { clientId: client?.id ?? null, err: err.message });
+    if (!reason || (client && counted.has(client))) return;
+    if (client) counted.add(client);
+    refused(reason, { clientId: client?.id ?? null, err: err.message });
   };
   broker.on('clientError', onError);
   broker.on('connectionError', onError);
