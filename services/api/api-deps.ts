@@ -1,3 +1,4 @@
+import type { FastifyServerFactory } from 'fastify';
 import type { Logger } from '../../shared/logging/create-logger.ts';
 import type { Metrics } from '../../shared/metrics/metrics.ts';
 import type { Bus } from '../../shared/ports/bus.ts';
@@ -14,4 +15,6 @@ export interface ApiDeps {
   /** How far back the sensor view counts accepted and rejected readings. */
   sensorViewMs: number;
   now?: () => number;
+  /** Creates the server fastify listens with (HTTPS); default: fastify's own HTTP server. */
+  serverFactory?: FastifyServerFactory;
 }

@@ -16,7 +16,7 @@ import { streamRoutes } from './routes/stream-routes.ts';
 export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   // pino's Logger is a FastifyBaseLogger; the cast keeps fastify's default generics (pino 10 vs fastify's pino types).
   const loggerInstance = deps.log.child({ component: 'api' }) as FastifyBaseLogger;
-  const app = Fastify({ loggerInstance }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({ loggerInstance, ...(deps.serverFactory ? { serverFactory: deps.serverFactory } : {}) }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandlers(app);

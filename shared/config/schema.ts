@@ -1,4 +1,4 @@
-import { accessSync, constants } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { idSchema } from '../contract/telemetry.ts';
 import { VEHICLE_CLASSES } from '../contract/vehicle-classes.ts';
@@ -29,17 +29,19 @@ const pcuWeights = z
   .optional()
   .transform((w) => w ?? { ...DEFAULT_PCU_WEIGHTS });
 
-/** A path to a file this process can read (checked at start-up, so a typo stops it naming the variable). */
-const readableFile = z
+/** A PEM file (certificate, key, CA) this process can read: checked at start-up, so a typo stops it naming the variable. */
+const pemFile = z
   .string()
-  .refine((path) => {
+  .superRefine((path, ctx) => {
+    let text: string;
     try {
-      accessSync(path, constants.R_OK);
-      return true;
-    } catch {
-      return false;
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `cannot read the file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+      return;
     }
-  }, 'file does not exist or is not readable')
+    if (!text.includes('-----BEGIN ')) ctx.addIssue({ code: 'custom', message: 'not a PEM file (no "-----BEGIN" line)' });
+  })
   .optional();
 
 /** Every ROADPULSE_* variable. Defaults give the embedded deployment (DESIGN §9). */
@@ -92,17 +94,17 @@ export const configSchema = z.object({
 
   // MQTT listeners (TLS, WebSocket), HTTPS for the API, and the broker's limits under abuse (issue 13, items 4–5).
   ROADPULSE_MQTT_TLS_PORT: optionalPort.describe('MQTT over TLS listener port (on ROADPULSE_MQTT_HOST); unset = no TLS listener; 0 picks a free port'),
-  ROADPULSE_MQTT_TLS_CERT_FILE: readableFile.describe('PEM certificate (chain) of the MQTT TLS listener; reloaded when the file changes'),
-  ROADPULSE_MQTT_TLS_KEY_FILE: readableFile.describe('PEM private key of the MQTT TLS listener; reloaded when the file changes'),
-  ROADPULSE_MQTT_TLS_CA_FILE: readableFile.describe('PEM CA bundle: when set, TLS clients are asked for a certificate signed by it'),
+  ROADPULSE_MQTT_TLS_CERT_FILE: pemFile.describe('PEM certificate (chain) of the MQTT TLS listener; reloaded when the file changes'),
+  ROADPULSE_MQTT_TLS_KEY_FILE: pemFile.describe('PEM private key of the MQTT TLS listener; reloaded when the file changes'),
+  ROADPULSE_MQTT_TLS_CA_FILE: pemFile.describe('PEM CA bundle: when set, TLS clients are asked for a certificate signed by it'),
   ROADPULSE_MQTT_TLS_REQUIRE_CLIENT_CERT: z
     .enum(['true', 'false'])
     .default('true')
     .transform((v) => v === 'true')
     .describe('with ROADPULSE_MQTT_TLS_CA_FILE: refuse TLS clients without a valid certificate (false: allow them, e.g. to log in with a password)'),
   ROADPULSE_MQTT_WS_PORT: optionalPort.describe('MQTT over WebSocket listener port (path /mqtt, subprotocol mqtt); unset = none; 0 picks a free port'),
-  ROADPULSE_HTTP_TLS_CERT_FILE: readableFile.describe('PEM certificate: when set with ROADPULSE_HTTP_TLS_KEY_FILE, the API serves HTTPS only'),
-  ROADPULSE_HTTP_TLS_KEY_FILE: readableFile.describe('PEM private key of the HTTPS API'),
+  ROADPULSE_HTTP_TLS_CERT_FILE: pemFile.describe('PEM certificate: when set with ROADPULSE_HTTP_TLS_KEY_FILE, the API serves HTTPS only'),
+  ROADPULSE_HTTP_TLS_KEY_FILE: pemFile.describe('PEM private key of the HTTPS API'),
   ROADPULSE_MQTT_MAX_PACKET_BYTES: z.coerce.number().int().min(1024).max(268_435_455).default(69_632)
     .describe('largest MQTT packet (remaining length); a larger one closes the connection as soon as its header arrives'),
   ROADPULSE_MQTT_MAX_TOPIC_BYTES: z.coerce.number().int().min(16).max(65_535).default(256).describe('longest topic (name or filter) in UTF-8 bytes'),
