@@ -17,6 +17,7 @@ export interface MqttLimits {
   connectTimeoutMs: number;
   maxKeepaliveS: number;
   maxInflight: number;
+  maxInflightBytes: number;
   drainTimeoutMs: number;
 }
 
@@ -30,6 +31,7 @@ export function limitsFromConfig(config: Config): MqttLimits {
     connectTimeoutMs: config.ROADPULSE_MQTT_CONNECT_TIMEOUT_S * 1000,
     maxKeepaliveS: config.ROADPULSE_MQTT_MAX_KEEPALIVE_S,
     maxInflight: config.ROADPULSE_MQTT_MAX_INFLIGHT,
+    maxInflightBytes: config.ROADPULSE_MQTT_MAX_INFLIGHT_BYTES,
     drainTimeoutMs: config.ROADPULSE_MQTT_DRAIN_TIMEOUT_S * 1000,
   };
 }
@@ -69,7 +71,7 @@ export interface BrokerAdmission {
  *   connection it finds inactive "at any time, regardless of the Keep Alive value" (§3.1.2.10), so
  *   a client that asked for none still gets closed after 1.5 × the maximum of silence;
  * - authorizePublish: topic too long or too deep → the connection is closed (3.1.1 cannot refuse
- *   one PUBLISH); the pending count of the in-flight guard goes down when ingest answered;
+ *   one PUBLISH); the in-flight guard's pending count goes down when ingest answered;
  * - authorizeSubscribe: filter too long or too deep → SUBACK 0x80 for it [MQTT-3.9.3].
  */
 export function applyBrokerLimits(broker: Aedes, limits: MqttLimits, deps: { metrics: Metrics; log: Logger }): BrokerAdmission {
@@ -100,16 +102,16 @@ export function applyBrokerLimits(broker: Aedes, limits: MqttLimits, deps: { met
 
   const authorizePublish = broker.authorizePublish;
   broker.authorizePublish = function limitedAuthorizePublish(client, packet, callback) {
-    const guard = packet.qos > 0 ? readGuardOf(client?.conn) : undefined;
+    const guard = readGuardOf(client?.conn);
     const refusal = topicRefusal(packet.topic, limits);
     if (refusal) {
-      guard?.settled();
+      guard?.settled(remainingLength(packet));
       refused(refusal, { clientId: client?.id, topicBytes: Buffer.byteLength(packet.topic) });
       return callback(new LimitError('malformed', refusal));
     }
     if (!guard) return authorizePublish.call(broker, client, packet, callback);
     authorizePublish.call(broker, client, packet, (err) => {
-      guard.settled();
+      guard.settled(remainingLength(packet));
       callback(err);
     });
   };
@@ -157,11 +159,18 @@ export function applyBrokerLimits(broker: Aedes, limits: MqttLimits, deps: { met
       guardReads(conn, {
         maxPacketBytes: limits.maxPacketBytes,
         maxInflight: limits.maxInflight,
+        maxInflightBytes: limits.maxInflightBytes,
         onViolation: (violation, declaredBytes) => refused(violation, { declaredBytes, maxPacketBytes: limits.maxPacketBytes }),
         onPushback: () => metrics.mqttInflightPushbacks.inc(),
       });
     },
   };
+}
+
+/** Remaining Length of a 3.1.1 PUBLISH [MQTT-3.3.2]: topic (2 + bytes), packet id at QoS > 0, payload. */
+function remainingLength(packet: { topic: string; qos: number; payload: Buffer | string }): number {
+  const payload = typeof packet.payload === 'string' ? Buffer.byteLength(packet.payload) : packet.payload.length;
+  return 2 + Buffer.byteLength(packet.topic) + (packet.qos > 0 ? 2 : 0) + payload;
 }
 
 /** A topic name or filter over the length or level limit. */

@@ -24,8 +24,10 @@ export class MqttFrameScanner {
   private header = 0;
   private length = 0;
   private multiplier = 1;
-  /** QoS 1/2 PUBLISH packets that started in the last scan() (before its cut). */
+  /** PUBLISH packets that started in the last scan() (before its cut), and their Remaining Lengths as far as known. */
   released = 0;
+  releasedBytes = 0;
+  private inPublish = false;
   /** Set when scan() returned -1. */
   violation: GuardViolation | null = null;
   declaredBytes = 0;
@@ -34,14 +36,15 @@ export class MqttFrameScanner {
 
   /**
    * Scans `chunk` and returns where to cut it: its length when all of it may go on, an index at a
-   * packet boundary before the QoS 1/2 PUBLISH that would exceed `budget`, or -1 when the stream
-   * must be closed (`violation` says why). A cut leaves the scanner at that boundary, so the rest
-   * is scanned again from its start.
+   * packet boundary before the first PUBLISH over `budget` messages or `byteBudget` bytes, or -1
+   * when the stream must be closed (`violation` says why). A cut leaves the scanner at that
+   * boundary, so the rest is scanned again from its start.
    */
-  scan(chunk: Buffer, budget: number): number {
+  scan(chunk: Buffer, budget: number, byteBudget = Number.MAX_SAFE_INTEGER): number {
     const n = chunk.length;
     let i = 0;
     this.released = 0;
+    this.releasedBytes = 0;
     while (i < n) {
       if (this.skip > 0) {
         const take = Math.min(this.skip, n - i);
@@ -51,9 +54,10 @@ export class MqttFrameScanner {
       }
       const byte = chunk[i]!;
       if (this.header === 0) {
-        // PUBLISH (type 3) with QoS bits ≠ 0 [MQTT-2.2.2]: one more message for ingest to answer.
-        if ((byte & 0xf0) === 0x30 && (byte & 0x06) !== 0) {
-          if (this.released >= budget) return i;
+        // PUBLISH (type 3) [MQTT-2.2.1]: one more message for ingest to answer (any QoS: aedes awaits the hand-off for each).
+        this.inPublish = (byte & 0xf0) === 0x30;
+        if (this.inPublish) {
+          if (this.released >= budget || this.releasedBytes >= byteBudget) return i;
           this.released++;
         }
         this.header = 1;
@@ -72,6 +76,7 @@ export class MqttFrameScanner {
       }
       this.header = 0;
       if (this.length > this.maxPacketBytes) return this.fail('packet_too_large', this.length);
+      if (this.inPublish) this.releasedBytes += this.length;
       this.skip = this.length;
     }
     return n;
@@ -85,16 +90,18 @@ export class MqttFrameScanner {
 }
 
 export interface ReadGuard {
-  /** QoS 1/2 PUBLISH packets passed on to the broker and not yet answered by ingest. */
+  /** PUBLISH packets passed on to the broker and not yet answered by ingest, and their Remaining Lengths. */
   pending: number;
-  /** Ingest answered one of them (resolved or refused). */
-  settled(): void;
+  pendingBytes: number;
+  /** Ingest answered one of them (resolved or refused); `bytes` is its Remaining Length. */
+  settled(bytes: number): void;
 }
 
 export interface ReadGuardOptions {
   maxPacketBytes: number;
-  /** At this many pending QoS 1/2 messages the connection is not read. */
+  /** At this many pending messages, or bytes of them, the connection is not read. */
   maxInflight: number;
+  maxInflightBytes: number;
   /** Counted and logged by the caller; the stream is destroyed right after. */
   onViolation(violation: GuardViolation, declaredBytes: number): void;
   onPushback(): void;
@@ -116,31 +123,38 @@ export function readGuardOf(conn: Duplex | undefined | null): ReadGuard | undefi
  * TLSSocket keeps its peer certificate) and writes are untouched — and, as bytes are read:
  * - closes the connection when a packet header declares more than maxPacketBytes, before its body
  *   is buffered: the parser never sees that packet, only the socket's last read (≤ 64 KiB) held it;
- * - passes on at most maxInflight − pending QoS 1/2 PUBLISH packets, putting the rest back into the
- *   socket (`unshift`); with maxInflight pending it reads nothing: the socket's buffer fills, the
- *   kernel's fills, and TCP stops the sender. aedes asks again when a pending message is done.
+ * - passes on PUBLISH packets only while fewer than maxInflight of them (and maxInflightBytes of
+ *   their bytes) wait for ingest, putting the rest back into the socket (`unshift`); at the limit
+ *   it reads nothing: the socket's buffer fills, then the kernel's, and TCP stops the sender (no
+ *   PUBACK leaves meanwhile). aedes reads again when a pending message is done. aedes' own
+ *   push-back (one read's packets at a time) is not enough: every chunk arriving while its
+ *   packets are pending fires 'readable', and aedes reads on.
  */
 export function guardReads(conn: Duplex, options: ReadGuardOptions): ReadGuard {
   const scanner = new MqttFrameScanner(options.maxPacketBytes);
   const guard: ReadGuard = {
     pending: 0,
-    settled() {
+    pendingBytes: 0,
+    settled(bytes) {
       // A will published on close also passes authorizePublish; never go below zero.
       if (guard.pending > 0) guard.pending--;
+      guard.pendingBytes = Math.max(0, guard.pendingBytes - bytes);
     },
   };
   (conn as Guarded)[GUARD] = guard;
   const read = conn.read.bind(conn);
   conn.read = function guardedRead(size?: number): unknown {
     const budget = options.maxInflight - guard.pending;
-    if (budget <= 0) {
+    const byteBudget = options.maxInflightBytes - guard.pendingBytes;
+    if (budget <= 0 || byteBudget <= 0) {
       options.onPushback();
       return null;
     }
     const data = read(size) as Buffer | null;
     if (data === null) return null;
-    const cut = scanner.scan(data, budget);
+    const cut = scanner.scan(data, budget, byteBudget);
     guard.pending += scanner.released;
+    guard.pendingBytes += scanner.releasedBytes;
     if (cut === data.length) return data;
     if (cut < 0) {
       const violation = scanner.violation!;

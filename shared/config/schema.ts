@@ -109,11 +109,12 @@ export const configSchema = z.object({
     .describe('largest MQTT packet (remaining length); a larger one closes the connection as soon as its header arrives'),
   ROADPULSE_MQTT_MAX_TOPIC_BYTES: z.coerce.number().int().min(16).max(65_535).default(256).describe('longest topic (name or filter) in UTF-8 bytes'),
   ROADPULSE_MQTT_MAX_TOPIC_LEVELS: z.coerce.number().int().min(1).max(100).default(16).describe('most "/"-separated levels in a topic (name or filter)'),
-  ROADPULSE_MQTT_MAX_CONNECTIONS: positiveInt(5000).describe('most open MQTT connections (all listeners together, before and after CONNECT)'),
+  ROADPULSE_MQTT_MAX_CONNECTIONS: positiveInt(2000).describe('most open MQTT connections (all listeners together, before and after CONNECT)'),
   ROADPULSE_MQTT_MAX_CONNECTIONS_PER_ADDRESS: positiveInt(100).describe('most open MQTT connections from one source address'),
   ROADPULSE_MQTT_CONNECT_TIMEOUT_S: positiveInt(10).describe('a connection that has not sent CONNECT (or finished TLS/WebSocket set-up) by then is closed'),
   ROADPULSE_MQTT_MAX_KEEPALIVE_S: positiveInt(1200).describe('a CONNECT keepalive of 0 or above this is clamped to it: a silent connection is closed after 1.5 × this'),
-  ROADPULSE_MQTT_MAX_INFLIGHT: positiveInt(100).describe('QoS 1/2 messages per connection handed to ingest and not yet answered; at this many, the socket is not read'),
+  ROADPULSE_MQTT_MAX_INFLIGHT: positiveInt(100).describe('messages of one connection handed to ingest and not yet answered; at this many, its socket is not read'),
+  ROADPULSE_MQTT_MAX_INFLIGHT_BYTES: z.coerce.number().int().min(1024).default(262_144).describe('bytes of those messages; at this many, its socket is not read'),
   ROADPULSE_MQTT_DRAIN_TIMEOUT_S: positiveInt(10).describe('a client whose socket does not drain (a subscriber that stops reading) for this long is disconnected'),
 });
 export type Config = z.infer<typeof configSchema>;

@@ -1,3 +1,4 @@
+import mqttPacket from 'mqtt-packet';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { MqttLimits } from '../../services/ingest/broker-limits.ts';
 import type { IngestService } from '../../services/ingest/ingest-service.ts';
@@ -23,6 +24,7 @@ const LIMITS: MqttLimits = {
   connectTimeoutMs: 5_000,
   maxKeepaliveS: 1200,
   maxInflight: 20,
+  maxInflightBytes: 1024 * 1024,
   drainTimeoutMs: 5_000,
 };
 
@@ -55,41 +57,48 @@ afterEach(async () => {
   await broker?.close();
 });
 
-describe('bounded in-flight QoS 1 messages per connection', () => {
-  it('when a client pipelines 500 QoS 1 messages and ingest holds them, then at most the maximum are in hand-off, none is acknowledged early, and all are acknowledged once released', async () => {
+describe('bounded in-flight messages per connection', () => {
+  it.each([
+    ['QoS 1 messages, by count', 1, 10, LIMITS, 20],
+    ['QoS 0 messages, by count', 0, 10, LIMITS, 20],
+    // 1 KiB payloads, 8 KiB allowed: the cut comes before the first PUBLISH once 8 KiB are pending.
+    ['QoS 1 messages, by bytes', 1, 1024, { ...LIMITS, maxInflightBytes: 8 * 1024 }, 8],
+  ] as const)('when a client pipelines 500 %s and ingest holds them, then at most the maximum are in hand-off, none acknowledged early, all once released', async (_what, qos, payloadBytes, limits, maxPending) => {
     ingest = new HeldIngest();
     const held = ingest;
     const metrics = createMetrics();
     broker = await startMqttBroker({
       ingest: held as unknown as IngestService, // only handle() is called
-      listeners: { host: '127.0.0.1', port: 0, setupTimeoutMs: 5_000, maxPacketBytes: LIMITS.maxPacketBytes },
-      limits: LIMITS,
+      listeners: { host: '127.0.0.1', port: 0, setupTimeoutMs: 5_000, maxPacketBytes: limits.maxPacketBytes },
+      limits,
       log: createLogger({ level: 'silent' }),
       metrics,
     });
     client = await rawMqttClient(broker.port, 'inflight-1');
     const topic = mqttTelemetryTopic('s-1');
-    // One write: the broker gets them in a few socket reads, far more than 20 per read.
-    const { default: mqttPacket } = await import('mqtt-packet');
+    const payload = Buffer.alloc(payloadBytes, 0x61);
+    // One write: the broker gets them in a few socket reads, far more than the maximum per read.
     client.socket.write(
       Buffer.concat(
-        Array.from({ length: 500 }, (_, i) => mqttPacket.generate({ cmd: 'publish', topic, payload: `{"n":${i}}`, qos: 1, messageId: i + 1, retain: false, dup: false })),
+        Array.from({ length: 500 }, (_, i) => mqttPacket.generate({ cmd: 'publish', topic, payload, qos, messageId: i + 1, retain: false, dup: false })),
       ),
     );
-    await waitFor(() => held.pending === LIMITS.maxInflight, { what: 'the maximum in hand-off' });
+    await waitFor(() => held.pending === maxPending, { what: `${maxPending} in hand-off` });
     await new Promise((r) => setTimeout(r, 300));
-    expect(held.pending).toBe(LIMITS.maxInflight); // it did not read on
-    expect(client.received.filter((p) => p.cmd === 'puback')).toHaveLength(0); // nor acknowledge
-
+    expect(held.pending).toBe(maxPending); // it did not read on
     const pubacks = (): number => client!.received.filter((p) => p.cmd === 'puback').length;
+    expect(pubacks()).toBe(0); // nor acknowledge
+
+    let handedOff = 0;
     await waitFor(
       () => {
+        handedOff += held.held.length;
         held.releaseAll();
-        return pubacks() === 500;
+        return qos === 1 ? pubacks() === 500 : handedOff === 500;
       },
-      { timeoutMs: 15_000, what: '500 PUBACKs' },
+      { timeoutMs: 15_000, what: 'all 500 handed off (and acknowledged at QoS 1)' },
     );
-    expect(held.maxPending).toBeLessThanOrEqual(LIMITS.maxInflight);
+    expect(held.maxPending).toBeLessThanOrEqual(maxPending);
     const pushbacks = (await metrics.registry.getSingleMetric('roadpulse_mqtt_inflight_pushbacks_total')!.get()).values[0]!.value;
     expect(pushbacks).toBeGreaterThan(0);
   });
