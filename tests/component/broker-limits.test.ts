@@ -6,13 +6,14 @@ import { startMqttBroker, type MqttBroker } from '../../services/ingest/mqtt-bro
 import { mqttTelemetryTopic } from '../../shared/contract/topics.ts';
 import { createLogger } from '../../shared/logging/create-logger.ts';
 import { createMetrics } from '../../shared/metrics/metrics.ts';
-import { rawMqttClient, type RawClient } from '../helpers/raw-mqtt.ts';
+import { rawConnect, rawMqttClient, within, type RawClient } from '../helpers/raw-mqtt.ts';
 import { waitFor } from '../helpers/wait.ts';
 
-// Issue 13, limits: at most ROADPULSE_MQTT_MAX_INFLIGHT QoS 1 messages of one connection are in
-// hand-off at once; with that many pending the broker stops reading the socket (and so stops
-// acknowledging) instead of buffering. The broker runs on an ingest stand-in whose hand-offs the
-// test resolves by hand (the real ingest is covered by the pipeline tests).
+// Issue 13, limits of the embedded broker, on the broker alone: at most ROADPULSE_MQTT_MAX_INFLIGHT
+// messages of one connection are in hand-off at once; with that many pending the broker stops
+// reading the socket (and so stops acknowledging) instead of buffering; keepalive bounds, total
+// connections, topic length. The broker runs on an ingest stand-in whose hand-offs the test
+// resolves by hand (the real ingest is covered by the pipeline tests, broker-abuse.test.ts).
 vi.setConfig({ testTimeout: 20_000 });
 
 const LIMITS: MqttLimits = {
@@ -101,5 +102,56 @@ describe('bounded in-flight messages per connection', () => {
     expect(held.maxPending).toBeLessThanOrEqual(maxPending);
     const pushbacks = (await metrics.registry.getSingleMetric('roadpulse_mqtt_inflight_pushbacks_total')!.get()).values[0]!.value;
     expect(pushbacks).toBeGreaterThan(0);
+  });
+});
+
+async function startBroker(limits: MqttLimits): Promise<{ broker: MqttBroker; metrics: ReturnType<typeof createMetrics> }> {
+  ingest = new HeldIngest();
+  const metrics = createMetrics();
+  broker = await startMqttBroker({
+    ingest: ingest as unknown as IngestService,
+    listeners: { host: '127.0.0.1', port: 0, setupTimeoutMs: 5_000, maxPacketBytes: limits.maxPacketBytes },
+    limits,
+    log: createLogger({ level: 'silent' }),
+    metrics,
+  });
+  return { broker, metrics };
+}
+
+async function counter(metrics: ReturnType<typeof createMetrics>, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const values = (await metrics.registry.getSingleMetric(name)!.get()).values;
+  return values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value ?? 0;
+}
+
+describe('keepalive, connections and topic limits', () => {
+  it('when a client asks for keepalive 0 and then stays silent, then its keepalive is clamped and it is closed after 1.5 × the maximum', async () => {
+    const { broker: b, metrics } = await startBroker({ ...LIMITS, maxKeepaliveS: 1 });
+    const silent = await rawConnect(b.port);
+    client = silent;
+    silent.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'silent-1', clean: true, keepalive: 0 });
+    await silent.next('connack');
+    expect(await counter(metrics, 'roadpulse_mqtt_keepalive_clamped_total')).toBe(1);
+    expect(await within(silent.closed, 5_000)).toBe(true);
+    expect(await counter(metrics, 'roadpulse_mqtt_limit_refusals_total', { reason: 'keepalive_timeout' })).toBe(1);
+  });
+
+  it('when the total number of connections is reached, then one more is closed at once and counted', async () => {
+    const { broker: b, metrics } = await startBroker({ ...LIMITS, maxConnections: 2 });
+    const first = [await rawMqttClient(b.port, 'total-1'), await rawMqttClient(b.port, 'total-2')];
+    const extra = await rawConnect(b.port);
+    expect(await within(extra.closed, 5_000)).toBe(true);
+    expect(await counter(metrics, 'roadpulse_mqtt_limit_refusals_total', { reason: 'connections_total' })).toBe(1);
+    expect(first.every((c) => !c.isClosed())).toBe(true);
+    for (const c of first) c.socket.destroy();
+  });
+
+  it('when a client publishes on a topic longer than the maximum, then it is disconnected without PUBACK and nothing is handed to ingest', async () => {
+    const { broker: b, metrics } = await startBroker(LIMITS);
+    client = await rawMqttClient(b.port, 'long-topic');
+    client.send({ cmd: 'publish', topic: `traffic/v1/${'x'.repeat(300)}/telemetry`, payload: '{}', qos: 1, messageId: 1, retain: false, dup: false });
+    expect(await within(client.closed, 5_000)).toBe(true);
+    expect(client.received.some((p) => p.cmd === 'puback')).toBe(false);
+    expect(ingest!.maxPending).toBe(0);
+    expect(await counter(metrics, 'roadpulse_mqtt_limit_refusals_total', { reason: 'topic_too_long' })).toBe(1);
   });
 });
