@@ -119,20 +119,33 @@ describe('the embedded broker under abuse (issue 13)', () => {
     await aNewClientCanPublish();
   });
 
-  it('when 1,000 sockets connect and never send CONNECT, then those over the per-address limit are refused at once, the rest closed after the CONNECT timeout, and others still connect and publish', async () => {
+  it('when 1,000 sockets connect and never send CONNECT, then no more than the per-address limit is open, the rest are refused at once, the admitted closed after the CONNECT timeout, and others still connect and publish', async () => {
     const refusedBefore = await refusals('connections_per_address');
     const timeoutsBefore = await refusals('connect_timeout');
-    const idle = await Promise.all(Array.from({ length: 1000 }, () => rawConnect(rp.mqttPort, { localAddress: '127.0.0.2' })));
+    const openNow = async (): Promise<number> => sampleValue(await fetchMetrics(rp.baseUrl), 'roadpulse_mqtt_connections') ?? Number.NaN;
+    const idle: RawClient[] = [];
+    // In batches of 200: 1,000 SYNs at once would overflow the listen backlog and be retried a second later.
+    for (let batch = 0; batch < 5; batch++) {
+      idle.push(...(await Promise.all(Array.from({ length: 200 }, () => rawConnect(rp.mqttPort, { localAddress: '127.0.0.2' })))));
+    }
     raws.push(...idle);
-    await waitFor(async () => (await refusals('connections_per_address')) === refusedBefore + (1000 - PER_ADDRESS), {
-      what: `${1000 - PER_ADDRESS} refused for their address`,
-    });
     // While they hold their address's places: other addresses connect and publish.
     await aNewClientCanPublish();
     await aNewClientCanPublish({ localAddress: '127.0.0.3' });
-    // The admitted ones are closed by the CONNECT timeout, not before (no client-side clock here: 1,000 connects load this process).
-    await Promise.all(idle.map((s) => s.closed));
-    expect(await refusals('connect_timeout')).toBe(timeoutsBefore + PER_ADDRESS);
+    let maxOpen = 0;
+    const sampling = setInterval(() => void openNow().then((n) => (maxOpen = Math.max(maxOpen, n)), () => undefined), 50);
+    try {
+      await waitFor(() => idle.every((s) => s.isClosed()), { timeoutMs: 10_000, what: 'all 1,000 closed by the broker' });
+    } finally {
+      clearInterval(sampling);
+    }
+    // Each one was closed for one of two reasons: over its address's limit at once, or after the CONNECT timeout.
+    const refused = (await refusals('connections_per_address')) - refusedBefore;
+    const timedOut = (await refusals('connect_timeout')) - timeoutsBefore;
+    expect(refused + timedOut).toBe(1000);
+    expect(refused).toBeGreaterThanOrEqual(1000 - 3 * PER_ADDRESS); // places freed by timeouts are taken again
+    expect(timedOut).toBeGreaterThanOrEqual(PER_ADDRESS);
+    expect(maxOpen).toBeLessThanOrEqual(PER_ADDRESS + 1); // + the bystander of this test
     // Their places are free again.
     await aNewClientCanPublish({ localAddress: '127.0.0.2' });
   });
