@@ -66,7 +66,10 @@ export async function startMqttBroker(args: {
 
   // Limits wrap the hooks set above; the listeners admit and guard each connection.
   const admission = applyBrokerLimits(broker, args.limits, { metrics: args.metrics, log });
-  const listeners = await startMqttListeners(broker, admission, args.listeners, { log, metrics: args.metrics });
+  const listeners = await startMqttListeners(broker, admission, args.listeners, { log, metrics: args.metrics }).catch(async (err: unknown) => {
+    await new Promise<void>((resolve) => broker.close(() => resolve()));
+    throw err;
+  });
 
   return {
     port: listeners.tcpPort,
