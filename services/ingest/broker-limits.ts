@@ -127,12 +127,14 @@ export function applyBrokerLimits(broker: Aedes, limits: MqttLimits, deps: { met
   };
 
   // aedes reports why it closed a connection only through these events; map its messages to reasons.
-  // One count per connection: a drain timeout fails every write waiting on it, each with an error.
+  // One count per connection: a drain timeout fails every write waiting on it, each with an error,
+  // and a WebSocket frame the guard already cut is refused again by ws.
   const counted = new WeakSet<object>();
-  const onError = (client: { id?: string | null } | null, err: Error): void => {
+  const onError = (client: { id?: string | null; conn?: object } | null, err: Error): void => {
     const reason = reasonOf(err);
-    if (!reason || (client && counted.has(client))) return;
-    if (client) counted.add(client);
+    const conn = client?.conn;
+    if (!reason || (conn && counted.has(conn))) return;
+    if (conn) counted.add(conn);
     refused(reason, { clientId: client?.id ?? null, err: err.message });
   };
   broker.on('clientError', onError);
@@ -160,7 +162,10 @@ export function applyBrokerLimits(broker: Aedes, limits: MqttLimits, deps: { met
         maxPacketBytes: limits.maxPacketBytes,
         maxInflight: limits.maxInflight,
         maxInflightBytes: limits.maxInflightBytes,
-        onViolation: (violation, declaredBytes) => refused(violation, { declaredBytes, maxPacketBytes: limits.maxPacketBytes }),
+        onViolation: (violation, declaredBytes) => {
+          counted.add(conn);
+          refused(violation, { declaredBytes, maxPacketBytes: limits.maxPacketBytes });
+        },
         onPushback: () => metrics.mqttInflightPushbacks.inc(),
       });
     },
@@ -186,7 +191,11 @@ export function topicRefusal(topic: string, limits: Pick<MqttLimits, 'maxTopicBy
 /** The reason behind an error aedes closed a connection with, or null when it is not a limit or malformed input. */
 function reasonOf(err: Error): LimitReason | null {
   if (err instanceof LimitError) return null; // counted where it was raised
-  if ((err as NodeJS.ErrnoException).code) return null; // a socket error (ECONNRESET, EPIPE, …)
+  const code = (err as NodeJS.ErrnoException).code;
+  // ws refuses a frame over maxPayload from its header, before buffering it; other WS_ERR_ are broken frames.
+  if (code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return 'packet_too_large';
+  if (code?.startsWith('WS_ERR_')) return 'malformed';
+  if (code) return null; // a socket error (ECONNRESET, EPIPE, …)
   if ((err as Error & { errorCode?: number }).errorCode) return null; // a CONNACK refusal (authentication)
   const message = err.message;
   if (message === 'connect did not arrive in time') return 'connect_timeout';

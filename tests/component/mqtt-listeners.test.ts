@@ -107,6 +107,17 @@ describe('TLS and WebSocket listeners', () => {
     await tls.endAsync();
   });
 
+  it('when a WebSocket client sends a packet over the size limit, then the connection is closed (by the guard, or by ws for a frame over its maxPayload) and counted once', async () => {
+    const count = async (): Promise<number> => sampleValue(await fetchMetrics(rp.baseUrl), 'roadpulse_mqtt_limit_refusals_total', { reason: 'packet_too_large' }) ?? 0;
+    const before = await count();
+    const ws = await connect(`ws://127.0.0.1:${wsPort}/mqtt`);
+    const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+    ws.publish('big/one', Buffer.alloc(200 * 1024, 0x61), { qos: 0 });
+    await closed;
+    await waitFor(async () => (await count()) === before + 1, { what: 'packet_too_large counted' });
+    ws.end(true);
+  });
+
   it('when a plain HTTP request reaches the WebSocket port, then it gets 426 Upgrade Required', async () => {
     const res = await fetch(`http://127.0.0.1:${wsPort}/mqtt`);
     expect(res.status).toBe(426);
