@@ -1,4 +1,5 @@
 import type { HealthConfig } from '../../shared/health/health-config.ts';
+import type { FastifyServerFactory } from 'fastify';
 import type { Logger } from '../../shared/logging/create-logger.ts';
 import type { Metrics } from '../../shared/metrics/metrics.ts';
 import type { Bus } from '../../shared/ports/bus.ts';
@@ -20,6 +21,8 @@ export interface ApiDeps {
   /** Sensor health thresholds (ROADPULSE_HEALTH_*); default DEFAULT_HEALTH_CONFIG. */
   health?: HealthConfig;
   now?: () => number;
+  /** Creates the server fastify listens with (HTTPS); default: fastify's own HTTP server. */
+  serverFactory?: FastifyServerFactory;
   /** IANA time zone the dashboard shows times in (ROADPULSE_TIMEZONE); default Asia/Ho_Chi_Minh. */
   timeZone?: string;
   /** Absolute URL of the NGSI-LD @context (ROADPULSE_NGSI_CONTEXT_URL); default: derived from the request. */

@@ -29,6 +29,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     loggerInstance,
     bodyLimit: deps.security?.bodyLimitBytes ?? DEFAULT_BODY_LIMIT,
     frameworkErrors: frameworkErrorProblem,
+    ...(deps.serverFactory ? { serverFactory: deps.serverFactory } : {}),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

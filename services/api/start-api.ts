@@ -9,10 +9,11 @@ import { readApiKeysFile } from './api-keys-file.ts';
 import { watchApiKeysFile } from './api-keys-reload.ts';
 import { ApiKeys } from './api-keys.ts';
 import { buildApp } from './build-app.ts';
+import { httpsFilesFromConfig, httpsServerFactory } from './https-server.ts';
 
 const isLoopback = (host: string) => host === 'localhost' || host === '::1' || host.startsWith('127.');
 
-/** Builds the API as configured and listens on ROADPULSE_HTTP_HOST:ROADPULSE_HTTP_PORT. */
+/** Builds the API as configured (HTTPS when ROADPULSE_HTTP_TLS_* are set) and listens on ROADPULSE_HTTP_HOST:ROADPULSE_HTTP_PORT. */
 export async function startApi(
   config: Config,
   deps: {
@@ -34,8 +35,10 @@ export async function startApi(
     log.warn({ host: config.ROADPULSE_HTTP_HOST }, 'the API listens beyond loopback without API keys: anyone who reaches it can read everything and change state');
   }
   const { extraRoutes, ...apiDeps } = deps;
+  const https = httpsFilesFromConfig(config);
   const app = await buildApp({
     ...apiDeps,
+    ...(https ? { serverFactory: httpsServerFactory(https, deps) } : {}),
     apiKeys: config.ROADPULSE_API_KEYS,
     historyMaxPoints: config.ROADPULSE_HISTORY_MAX_POINTS,
     sensorViewMs: config.ROADPULSE_SENSOR_KNOWN_H * 3600_000,

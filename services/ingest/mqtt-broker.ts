@@ -1,12 +1,17 @@
-import { createServer, type AddressInfo, type Server } from 'node:net';
 import { Aedes } from 'aedes';
 import type { Logger } from '../../shared/logging/create-logger.ts';
+import type { Metrics } from '../../shared/metrics/metrics.ts';
+import { aedesLimitOptions, applyBrokerLimits, type MqttLimits } from './broker-limits.ts';
 import { brokerPersistence } from './broker-persistence.ts';
 import type { IngestService } from './ingest-service.ts';
 import type { MqttAccess } from './mqtt-auth.ts';
+import { startMqttListeners, type ListenerOptions } from './mqtt-listeners.ts';
 
 export interface MqttBroker {
   port: number;
+  /** Ports of the optional TLS and WebSocket listeners (null when not configured). */
+  tlsPort: number | null;
+  wsPort: number | null;
   /** Stops accepting connections, disconnects clients, then waits for messages in hand-off. */
   close(): Promise<void>;
 }
@@ -21,7 +26,14 @@ export interface MqttBroker {
  * bus refuses, the callback gets an error, aedes drops the connection, no PUBACK is sent and the
  * client re-sends after reconnecting [MQTT-4.4.0-1].
  */
-export async function startMqttBroker(args: { ingest: IngestService; access: MqttAccess; host: string; port: number; log: Logger }): Promise<MqttBroker> {
+export async function startMqttBroker(args: {
+  ingest: IngestService;
+  access: MqttAccess;
+  listeners: ListenerOptions;
+  limits: MqttLimits;
+  log: Logger;
+  metrics: Metrics;
+}): Promise<MqttBroker> {
   const { access } = args;
   const log = args.log.child({ component: 'mqtt-broker' });
   // Hand-offs not yet resolved, so close() can wait for them (a counter: a Set and a finally() per message cost more).
@@ -32,6 +44,7 @@ export async function startMqttBroker(args: { ingest: IngestService; access: Mqt
     if (--inFlight === 0) drained?.();
   };
   const broker = await Aedes.createBroker({
+    ...aedesLimitOptions(args.limits),
     persistence: brokerPersistence(),
     // Authentication and topic ACL (mqtt-auth.ts, topic-acl.ts); a refused publish closes the connection without PUBACK [MQTT-3.3.5-2].
     preConnect: (client, packet, callback) => access.preConnect(client, packet, callback),
@@ -60,20 +73,19 @@ export async function startMqttBroker(args: { ingest: IngestService; access: Mqt
   broker.on('clientError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'client error'));
   broker.on('connectionError', (_client, err) => log.debug({ err: err.message }, 'connection error'));
 
-  const server: Server = createServer((socket) => broker.handle(socket));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(args.port, args.host, () => resolve());
+  // Limits wrap the hooks set above; the listeners admit and guard each connection.
+  const admission = applyBrokerLimits(broker, args.limits, { metrics: args.metrics, log });
+  const listeners = await startMqttListeners(broker, admission, args.listeners, { log, metrics: args.metrics }).catch(async (err: unknown) => {
+    await new Promise<void>((resolve) => broker.close(() => resolve()));
+    throw err;
   });
-  const port = (server.address() as AddressInfo).port;
-  log.info({ host: args.host, port }, 'MQTT listening');
 
   return {
-    port,
+    port: listeners.tcpPort,
+    tlsPort: listeners.tlsPort,
+    wsPort: listeners.wsPort,
     async close() {
-      const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
-      await new Promise<void>((resolve) => broker.close(() => resolve()));
-      await serverClosed;
+      await listeners.close(() => new Promise<void>((resolve) => broker.close(() => resolve())));
       if (inFlight > 0) await (allDrained ??= new Promise<void>((resolve) => (drained = resolve)));
     },
   };

@@ -7,7 +7,9 @@ import type { Bus } from '../../shared/ports/bus.ts';
 import { startExternalSubscriber } from './external-subscriber.ts';
 import { IngestService } from './ingest-service.ts';
 import { MqttAccess } from './mqtt-auth.ts';
+import { limitsFromConfig } from './broker-limits.ts';
 import { startMqttBroker } from './mqtt-broker.ts';
+import { listenerOptionsFromConfig } from './mqtt-listeners.ts';
 
 export interface RunningIngest {
   /** Port of the embedded broker; null in external mode. */
@@ -42,7 +44,14 @@ export async function startIngest(config: Config, deps: { bus: Bus; network: Roa
     log: deps.log,
     metrics: deps.metrics,
   });
-  const broker = await startMqttBroker({ ingest, access, host: config.ROADPULSE_MQTT_HOST, port: config.ROADPULSE_MQTT_PORT, log: deps.log }).catch((err: unknown) => {
+  const broker = await startMqttBroker({
+    ingest,
+    access,
+    listeners: listenerOptionsFromConfig(config),
+    limits: limitsFromConfig(config),
+    log: deps.log,
+    metrics: deps.metrics,
+  }).catch((err: unknown) => {
     access.close();
     throw err;
   });

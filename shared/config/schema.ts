@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { alertLevels } from './alert-levels.ts';
 import { windowSchema } from '../contract/congestion-record.ts';
@@ -6,6 +7,7 @@ import { VEHICLE_CLASSES } from '../contract/vehicle-classes.ts';
 import { DEFAULT_PCU_WEIGHTS, type PcuWeights } from '../traffic/pcu.ts';
 
 const port = (def: number) => z.coerce.number().int().min(0).max(65535).default(def);
+const optionalPort = z.coerce.number().int().min(0).max(65535).optional();
 const positiveInt = (def: number) => z.coerce.number().int().min(1).default(def);
 
 /** "motorbike=0.3,car=1" → weights, starting from the TCVN 4054:2005 defaults. */
@@ -45,6 +47,20 @@ const ianaTimeZone = z
       return false;
     }
   }, 'expected an IANA time zone name such as Asia/Ho_Chi_Minh');
+/** A PEM file (certificate, key, CA) this process can read: checked at start-up, so a typo stops it naming the variable. */
+const pemFile = z
+  .string()
+  .superRefine((path, ctx) => {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `cannot read the file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+      return;
+    }
+    if (!text.includes('-----BEGIN ')) ctx.addIssue({ code: 'custom', message: 'not a PEM file (no "-----BEGIN" line)' });
+  })
+  .optional();
 
 /** Every ROADPULSE_* variable. Defaults give the embedded deployment (DESIGN §9). */
 export const configSchema = z.object({
@@ -143,5 +159,29 @@ export const configSchema = z.object({
     .url()
     .optional()
     .describe('absolute URL of the NGSI-LD @context in responses; default: this server\'s /ngsi-ld/v1/contexts/roadpulse.jsonld (set it behind a proxy)'),
+  // MQTT listeners (TLS, WebSocket), HTTPS for the API, and the broker's limits under abuse (issue 13, items 4–5).
+  ROADPULSE_MQTT_TLS_PORT: optionalPort.describe('MQTT over TLS listener port (on ROADPULSE_MQTT_HOST); unset = no TLS listener; 0 picks a free port'),
+  ROADPULSE_MQTT_TLS_CERT_FILE: pemFile.describe('PEM certificate (chain) of the MQTT TLS listener; reloaded when the file changes'),
+  ROADPULSE_MQTT_TLS_KEY_FILE: pemFile.describe('PEM private key of the MQTT TLS listener; reloaded when the file changes'),
+  ROADPULSE_MQTT_TLS_CA_FILE: pemFile.describe('PEM CA bundle: when set, TLS clients are asked for a certificate signed by it'),
+  ROADPULSE_MQTT_TLS_REQUIRE_CLIENT_CERT: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true')
+    .describe('with ROADPULSE_MQTT_TLS_CA_FILE: refuse TLS clients without a valid certificate (false: allow them, e.g. to log in with a password)'),
+  ROADPULSE_MQTT_WS_PORT: optionalPort.describe('MQTT over WebSocket listener port (path /mqtt, subprotocol mqtt); unset = none; 0 picks a free port'),
+  ROADPULSE_HTTP_TLS_CERT_FILE: pemFile.describe('PEM certificate: when set with ROADPULSE_HTTP_TLS_KEY_FILE, the API serves HTTPS only'),
+  ROADPULSE_HTTP_TLS_KEY_FILE: pemFile.describe('PEM private key of the HTTPS API'),
+  ROADPULSE_MQTT_MAX_PACKET_BYTES: z.coerce.number().int().min(1024).max(268_435_455).default(69_632)
+    .describe('largest MQTT packet (remaining length); a larger one closes the connection as soon as its header arrives'),
+  ROADPULSE_MQTT_MAX_TOPIC_BYTES: z.coerce.number().int().min(16).max(65_535).default(256).describe('longest topic (name or filter) in UTF-8 bytes'),
+  ROADPULSE_MQTT_MAX_TOPIC_LEVELS: z.coerce.number().int().min(1).max(100).default(16).describe('most "/"-separated levels in a topic (name or filter)'),
+  ROADPULSE_MQTT_MAX_CONNECTIONS: positiveInt(2000).describe('most open MQTT connections (all listeners together, before and after CONNECT)'),
+  ROADPULSE_MQTT_MAX_CONNECTIONS_PER_ADDRESS: positiveInt(100).describe('most open MQTT connections from one source address'),
+  ROADPULSE_MQTT_CONNECT_TIMEOUT_S: positiveInt(10).describe('a connection that has not sent CONNECT (or finished TLS/WebSocket set-up) by then is closed'),
+  ROADPULSE_MQTT_MAX_KEEPALIVE_S: positiveInt(1200).describe('a CONNECT keepalive of 0 or above this is clamped to it: a silent connection is closed after 1.5 × this'),
+  ROADPULSE_MQTT_MAX_INFLIGHT: positiveInt(100).describe('messages of one connection handed to ingest and not yet answered; at this many, its socket is not read'),
+  ROADPULSE_MQTT_MAX_INFLIGHT_BYTES: z.coerce.number().int().min(1024).default(262_144).describe('bytes of those messages; at this many, its socket is not read'),
+  ROADPULSE_MQTT_DRAIN_TIMEOUT_S: positiveInt(10).describe('a client whose socket does not drain (a subscriber that stops reading) for this long is disconnected'),
 });
 export type Config = z.infer<typeof configSchema>;

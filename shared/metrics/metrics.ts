@@ -85,6 +85,34 @@ export function createMetrics() {
       labelNames: ['reason'] as const,
       registers: [registry],
     }),
+    // MQTT listeners and limits (issue 13, items 4–5).
+    mqttLimitRefusals: new Counter({
+      name: 'roadpulse_mqtt_limit_refusals_total',
+      help: 'MQTT connections closed, or subscriptions refused, by a limit or for a malformed packet, by reason',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    mqttKeepaliveClamped: new Counter({
+      name: 'roadpulse_mqtt_keepalive_clamped_total',
+      help: 'CONNECTs whose keepalive (0 or above ROADPULSE_MQTT_MAX_KEEPALIVE_S) was clamped to the maximum',
+      registers: [registry],
+    }),
+    mqttInflightPushbacks: new Counter({
+      name: 'roadpulse_mqtt_inflight_pushbacks_total',
+      help: 'Times a connection was not read because ROADPULSE_MQTT_MAX_INFLIGHT of its messages were in hand-off',
+      registers: [registry],
+    }),
+    mqttConnections: new Gauge({
+      name: 'roadpulse_mqtt_connections',
+      help: 'Open MQTT connections (all listeners), before and after CONNECT',
+      registers: [registry],
+    }),
+    mqttTlsReloads: new Counter({
+      name: 'roadpulse_tls_reloads_total',
+      help: 'TLS certificate/key reloads after a file change, by listener and result',
+      labelNames: ['listener', 'result'] as const,
+      registers: [registry],
+    }),
     httpDuration: new Histogram({
       name: 'roadpulse_http_request_duration_seconds',
       help: 'HTTP request duration by route and status code',
