@@ -37,10 +37,12 @@ const OPTIONAL_ROUTES = /^\/api\/v1\/(?:alerts(?:\?|\/|$)|sensor-health(?:\?|$))
  * are those the alerts branch is expected to use; unknown ROADPULSE_* variables are ignored until
  * then. The lead matches them to the alerts configuration at merge.
  */
-const ALERT_ENV = { ROADPULSE_ALERT_WINDOW: '1m', ROADPULSE_ALERT_RAISE_AFTER_S: '0', ROADPULSE_ALERT_CLEAR_AFTER_S: '600' };
+const ALERT_ENV = { ROADPULSE_ALERT_WINDOW: '1m', ROADPULSE_ALERT_RAISE_S: '0', ROADPULSE_ALERT_CLEAR_S: '600' };
 
 // ql13-nb-03: urban, 3 lanes, free flow 60 km/h. 11 km/h → speed ratio 0.183 → LOS F (DESIGN §5).
 const JAMMED = 'ql13-nb-03';
+// ql13-nb-05: the same road, jammed only by the alert test, after the page is open.
+const ALERTED = 'ql13-nb-05';
 const JAM_SPEED_KMH = 11;
 
 interface PageLog {
@@ -356,35 +358,37 @@ describe('operator dashboard in a real browser (issue 12 item 5)', () => {
   });
 
   /*
-   * NEEDS THE ALERTS API (issue 12 item 1: GET /api/v1/alerts, POST /api/v1/alerts/{id}/ack and the
-   * stream's `alert` events), which is built on another branch. Skipped ONLY until that merge: the
-   * lead enables it there (it.skip → it) and matches ALERT_ENV to the alerts configuration.
+   * The alerts API end to end (issue 12 item 1): GET /api/v1/alerts, POST /api/v1/alerts/{id}/ack and
+   * the stream's `alert` events, with ALERT_ENV making one jammed 1m window raise.
    */
-  it.skip(
-    'NEEDS ALERTS API — when a segment stays jammed, then its alert appears in the open panel without a reload, and "Xác nhận" acknowledges it',
+  it(
+    'when a segment stays jammed, then its alert appears in the open panel without a reload, and "Xác nhận" acknowledges it',
     async () => {
       await page.goto(`${rp.baseUrl}/?window=1m`);
       await page.waitForSelector('body[data-ready="true"]');
       await page.waitForSelector('#live[data-state="live"]');
       await page.evaluate(() => ((window as unknown as { loadedOnce: boolean }).loadedOnce = true));
 
-      // Jam the segment again for the next window close: with ALERT_ENV, one jammed 1m window raises.
+      // Jam another segment only now that the page is open: with ALERT_ENV, one jammed 1m window raises.
+      expect(await page.locator(`#alerts-list li[data-segment-id="${ALERTED}"]`).count()).toBe(0);
+      const activeNow = async () => Number(/\d+/.exec(await page.locator('#alerts-title').innerText())?.[0] ?? 0);
+      const activeBefore = await activeNow(); // the jam of the tests above may have raised one already
       if (MINUTE - (Date.now() % MINUTE) < 8_000) await sleep(MINUTE - (Date.now() % MINUTE) + 200);
       const ts = Date.now() - 500;
       const end = Math.ceil(ts / MINUTE) * MINUTE;
       await publishReadings(rp.mqttUrl, [1, 2, 3].map((lane) => ({
-        sensorId: `br-jam-${lane}`, segmentId: JAMMED, lane, ts, intervalS: 60,
+        sensorId: `br-alert-${lane}`, segmentId: ALERTED, lane, ts, intervalS: 60,
         counts: { motorbike: 55, car: 12, bus: 1 }, speedKmh: JAM_SPEED_KMH, occupancy: 0.62, seq: 2,
       })));
 
-      const item = page.locator(`#alerts-list li.alert-active[data-segment-id="${JAMMED}"]`);
+      const item = page.locator(`#alerts-list li.alert-active[data-segment-id="${ALERTED}"]`);
       await item.waitFor({ state: 'visible', timeout: end - Date.now() + 30_000 });
       expect(await page.evaluate(() => (window as unknown as { loadedOnce?: boolean }).loadedOnce)).toBe(true); // no reload
-      expect(await page.locator('#alerts-title').innerText()).toMatch(/1/); // "1 đang diễn ra"
+      expect(await activeNow()).toBe(activeBefore + 1); // "N đang diễn ra"
       expect(await item.locator('.los').innerText()).toMatch(/^[EF]$/);
       const raised = item.locator('time').first();
       expect(await raised.innerText()).toBe(cityClock((await raised.getAttribute('datetime'))!));
-      expect(await page.locator(`path.seg[data-id="${JAMMED}"]`).getAttribute('class')).toMatch(/\balerted\b/);
+      expect(await page.locator(`path.seg[data-id="${ALERTED}"]`).getAttribute('class')).toMatch(/\balerted\b/);
 
       const id = (await item.getAttribute('data-alert-id'))!;
       await item.locator('button.ack', { hasText: 'Xác nhận' }).click();
