@@ -188,7 +188,9 @@ export class MqttAccess {
     if (certificateId !== null) {
       // A client certificate the TLS listener verified against its CA: CN = the account id.
       entry = this.accounts.entries.get(certificateId);
-      if (entry === undefined || (username !== undefined && username !== certificateId)) return 'bad_credentials';
+      if (username !== undefined && username !== certificateId) return 'bad_credentials';
+      // A certificate without an account is an anonymous client where anonymous access is allowed.
+      if (entry === undefined && !this.opts.allowAnonymous) return 'bad_credentials';
     } else if (username !== undefined) {
       entry = await this.checkPassword(username, password);
       if (entry === undefined) return 'bad_credentials';

@@ -177,7 +177,7 @@ export const configSchema = z.object({
   ROADPULSE_MQTT_MAX_TOPIC_BYTES: z.coerce.number().int().min(16).max(65_535).default(256).describe('longest topic (name or filter) in UTF-8 bytes'),
   ROADPULSE_MQTT_MAX_TOPIC_LEVELS: z.coerce.number().int().min(1).max(100).default(16).describe('most "/"-separated levels in a topic (name or filter)'),
   ROADPULSE_MQTT_MAX_CONNECTIONS: positiveInt(2000).describe('most open MQTT connections (all listeners together, before and after CONNECT)'),
-  ROADPULSE_MQTT_MAX_CONNECTIONS_PER_ADDRESS: positiveInt(100).describe('most open MQTT connections from one source address'),
+  ROADPULSE_MQTT_MAX_CONNECTIONS_PER_ADDRESS: positiveInt(1000).describe('most open MQTT connections from one source address'),
   ROADPULSE_MQTT_CONNECT_TIMEOUT_S: positiveInt(10).describe('a connection that has not sent CONNECT (or finished TLS/WebSocket set-up) by then is closed'),
   ROADPULSE_MQTT_MAX_KEEPALIVE_S: positiveInt(1200).describe('a CONNECT keepalive of 0 or above this is clamped to it: a silent connection is closed after 1.5 × this'),
   ROADPULSE_MQTT_MAX_INFLIGHT: positiveInt(100).describe('messages of one connection handed to ingest and not yet answered; at this many, its socket is not read'),

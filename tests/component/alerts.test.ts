@@ -1,3 +1,4 @@
+import { csvRecords } from '../helpers/csv.ts';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SqliteBus } from '../../shared/adapters/sqlite-bus.ts';
@@ -144,6 +145,24 @@ describe('congestion alerts through the embedded pipeline', () => {
     expect(alertEvents(live).map((e) => e.event)).toEqual(['raised', 'acknowledged']);
     expect(alertEvents(live)[1]).toEqual({ id: alertEventId({ event: 'acknowledged', alert: acked }), event: 'acknowledged', alert: acked });
     expect(busEvents().map((e) => e.event)).toEqual(['raised', 'acknowledged', 'acknowledged']);
+  });
+
+  it('when the alerts are asked as CSV (?format=csv or Accept: text/csv), then the file holds the same alerts as the JSON, field by field', async () => {
+    const json = (await getOk<{ alerts: Alert[] }>(`${rp.baseUrl}/api/v1/alerts?state=recent`)).alerts;
+    expect(json.length).toBeGreaterThan(0);
+    for (const init of [{ url: `${rp.baseUrl}/api/v1/alerts?state=recent&format=csv` }, { url: `${rp.baseUrl}/api/v1/alerts?state=recent`, accept: 'text/csv' }]) {
+      const res = await fetch(init.url, init.accept ? { headers: { accept: init.accept } } : {});
+      expect(res.status, await res.clone().text()).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
+      expect(res.headers.get('content-disposition')).toContain('alerts-recent.csv');
+      const { header, records } = csvRecords(await res.text());
+      expect(header).toEqual(Object.keys(json[0]!));
+      expect(records).toHaveLength(json.length);
+      records.forEach((row, i) => {
+        for (const [key, value] of Object.entries(json[i]!)) expect(row[key], key).toBe(value === null ? '' : String(value));
+      });
+    }
+    expect((await getJson(`${rp.baseUrl}/api/v1/alerts?format=xml`)).status).toBe(400);
   });
 
   it('when an unknown or malformed alert id is asked or acknowledged, then 404 / 400 problem+json', async () => {

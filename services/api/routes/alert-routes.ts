@@ -5,6 +5,7 @@ import { idSchema } from '../../../shared/contract/telemetry.ts';
 import { TOPICS } from '../../../shared/contract/topics.ts';
 import { AppError } from '../../../shared/errors/app-error.ts';
 import type { ApiDeps } from '../api-deps.ts';
+import { formatQuery, jsonOrCsvResponse, replyMaybeCsv, toCsv } from '../csv.ts';
 
 /** "Recent" alerts: raised or cleared within this long before now. */
 export const RECENT_MS = 24 * 3600_000;
@@ -27,10 +28,13 @@ const EXAMPLE: Alert = {
 };
 
 const alertOut = alertSchema.meta({ examples: [EXAMPLE] });
+/** CSV columns: the alert's fields in the contract's order. */
+const ALERT_COLUMNS = Object.keys(alertSchema.shape) as (keyof Alert & string)[];
 const alertsQuery = z.strictObject({
   state: z.enum(['active', 'recent']).default('active').describe('active alerts, or those raised or cleared in the last 24 h'),
   segment: idSchema.optional().describe('only alerts of this segment'),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
+  ...formatQuery,
 });
 const alertParams = z.object({ id: alertIdSchema });
 const ackBody = z
@@ -56,16 +60,18 @@ export function alertRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
             'last 24 h, newest first by the later of `raisedAt` and `clearedAt`. An alert is raised when a segment stays at or worse ' +
             'than the raise LOS for the raise time, and clears when it stays better than the clear LOS for the clear time ' +
             '(ROADPULSE_ALERT_*).',
-          response: { 200: z.object({ alerts: z.array(alertOut) }).meta({ examples: [{ alerts: [EXAMPLE] }] }) },
+          response: {
+            200: jsonOrCsvResponse(z.object({ alerts: z.array(alertOut) }).meta({ examples: [{ alerts: [EXAMPLE] }] }), toCsv([EXAMPLE], ALERT_COLUMNS)),
+          },
         },
       },
-      async (req) => {
+      async (req, reply) => {
         const { state, segment, limit } = req.query;
         if (segment !== undefined && !deps.query.network.byId.has(segment)) {
           throw new AppError('bad_request', `querystring segment: "${segment}" is not in the road network`);
         }
         const alerts = await store.alerts({ state, since: now() - RECENT_MS, limit, ...(segment === undefined ? {} : { segmentId: segment }) });
-        return { alerts };
+        return replyMaybeCsv(req, reply, { alerts }, { rows: alerts, columns: ALERT_COLUMNS, filename: `alerts-${state}.csv` });
       },
     );
 
