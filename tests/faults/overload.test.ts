@@ -31,7 +31,7 @@ describe('faults: overload', () => {
   it(`when load is offered at ${OFFERED_PER_S / 1000}k readings/s for ${SECONDS} s, then nothing acknowledged is lost or doubled and RSS stays under ${RSS_BOUND_MIB} MiB`, async () => {
     const dataDir = makeDataDir();
     dataDirs.push(dataDir);
-    pipeline = await startChild({ dataDir, env: { ROADPULSE_LOG_LEVEL: 'warn' } });
+    pipeline = await startChild({ dataDir });
     const pid = pipeline.child.pid!;
     let peak = 0;
     const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(pid))), 250);
