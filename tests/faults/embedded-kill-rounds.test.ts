@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { makeDataDir, startChild, type ChildPipeline } from '../helpers/embedded.ts';
 import { newLedger, startReadingStream } from '../helpers/reading-stream.ts';
 import { expectEveryAckedStoredOnce } from '../helpers/stored-once.ts';
+import { Prng } from '../../simulators/model/prng.ts';
 
 // Issue 13, faults: the embedded process SIGKILLed at random points of a stream of QoS 1 readings,
 // five times over, and once stopped with SIGTERM in the middle of one: afterwards every
@@ -13,22 +14,10 @@ afterAll(() => {
   for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
 });
 
-/** A small deterministic PRNG, so that a failing run can be replayed with the seed it prints. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('faults: the embedded process killed during a stream', () => {
   it(`when it is SIGKILLed at a random point of a stream ${ROUNDS} times, then every acknowledged reading is stored exactly once`, async () => {
     const seed = Number(process.env.ROADPULSE_TEST_SEED ?? Date.now() % 100_000);
-    const random = mulberry32(seed);
+    const random = Prng.derive(seed, 'kill-rounds'); // a failing run replays with the seed it prints
     const dataDir = makeDataDir();
     dataDirs.push(dataDir);
     const ledger = newLedger();
@@ -37,7 +26,7 @@ describe('faults: the embedded process killed during a stream', () => {
     for (let round = 0; round < ROUNDS; round++) {
       const pipeline: ChildPipeline = await startChild({ dataDir });
       const stream = await startReadingStream({ mqttUrl: pipeline.mqttUrl, prefix: 'kill', segmentId: 'ql13-nb-02', baseTs, ledger });
-      const delay = 300 + Math.floor(random() * 1_700);
+      const delay = 300 + random.int(1_700);
       kills.push(delay);
       await new Promise((r) => setTimeout(r, delay));
       pipeline.child.kill('SIGKILL');
