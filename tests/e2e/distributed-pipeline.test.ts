@@ -61,7 +61,7 @@ function embeddedTarget(prefix: string, end: number): { messages: PlannedMessage
       segmentId: EMBEDDED_TARGET, window: '1m', from: iso(end - 60_000), to: iso(end), status: 'ok',
       flowVph: 3000, flowPcuph: 2430, speedKmh: 40, occupancy: 0.25, densityPcuPerKmLane: 20.25,
       speedRatio: 0.667, tti: 1.5, congestionPct: 50, jamFactor: 3.3, los: 'C',
-      sensorsReporting: 2, sensorsKnown: 2, stationsReporting: 1, sensorsFaulty: null, lastReadingAt: iso(end - 5_000),
+      sensorsReporting: 2, sensorsKnown: 2, stationsReporting: 1, sensorsFaulty: 0, lastReadingAt: iso(end - 5_000),
     },
   };
 }
@@ -85,7 +85,7 @@ function externalTarget(prefix: string, end: number): { messages: PlannedMessage
       segmentId: EXTERNAL_TARGET, window: '1m', from: iso(end - 60_000), to: iso(end), status: 'ok',
       flowVph: 6000, flowPcuph: 6060, speedKmh: 60, occupancy: 0.25, densityPcuPerKmLane: 33.67,
       speedRatio: 0.667, tti: 1.5, congestionPct: 50, jamFactor: 3.3, los: 'F',
-      sensorsReporting: 2, sensorsKnown: 2, stationsReporting: 1, sensorsFaulty: null, lastReadingAt: iso(end - 15_000),
+      sensorsReporting: 2, sensorsKnown: 2, stationsReporting: 1, sensorsFaulty: 0, lastReadingAt: iso(end - 15_000),
     },
   };
 }
