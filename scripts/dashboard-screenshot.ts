@@ -31,7 +31,7 @@ try {
   const simulator = spawn(
     process.execPath,
     ['--import', 'tsx', 'simulators/simulate.ts', '--url', `mqtt://127.0.0.1:${pipeline.mqttPort}`, '--backfill=-6h..now',
-      '--sensors', '240', '--demand-scale', '2.4', '--incident', `${PICKED}:2:5h20m:50m`, '--incident', 'mptv-sb-02:2:5h30m:40m'],
+      '--sensors', '240', '--demand-scale', '2.4', '--incident', `${PICKED}:2:5h20m:50m`, '--incident', 'mptv-sb-02:2:5h30m:40m', '--sensor-faults', 'stuck=2,implausible=1,duplicate=1', '--stay-online'],
     { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const code = await new Promise<number | null>((resolve) => simulator.on('exit', resolve));

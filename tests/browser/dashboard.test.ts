@@ -281,8 +281,9 @@ describe('operator dashboard in a real browser (issue 12 item 5)', () => {
     const acked = alertOf('al-2', { segmentId: 'ql13-sb-01', acknowledgedAt: '2026-12-04T01:30:00.000Z', acknowledgedBy: 'ca-truc-1' });
     const cleared = alertOf('al-3', { segmentId: 'ql13-nb-02', state: 'cleared', clearedAt: '2026-12-04T01:40:00.000Z', updatedAt: '2026-12-04T01:40:00.000Z' });
     const live = alertOf('al-4', { segmentId: 'ql13-nb-05', raisedAt: '2026-12-04T01:50:00.000Z', updatedAt: '2026-12-04T01:50:00.000Z' });
+    // As /api/v1/sensor-health lists them: the health fields on the sensor itself.
     const sensor = (id: string, state: string, code: string) => ({
-      sensorId: id, segmentId: 'ql13-nb-01', health: { state, since: '2026-12-04T00:05:00.000Z', reasons: [{ code, detail: `${code} detail` }] },
+      sensorId: id, segmentId: 'ql13-nb-01', lastReadingAt: null, state, since: '2026-12-04T00:05:00.000Z', reasons: [{ code, detail: `${code} detail` }],
     });
     const health = {
       counts: { online: 180, offline: 3, stale: 2, stuck: 1, implausible: 0, gappy: 4, duplicating: 1 },

@@ -28,7 +28,9 @@ export function createHealthPanel({ counts, worst, t, fmt }) {
         worst.replaceChildren(h('li', { class: 'muted unavailable', text: t('unavailable') }));
         return;
       }
-      const bad = (health.worst ?? []).filter((s) => s.health && s.health.state !== 'online');
+      // /api/v1/sensor-health lists `worst` with the health fields on the sensor itself (state, since,
+      // reasons); a /api/v1/sensors item nests them under `health`: both are read.
+      const bad = (health.worst ?? []).map((s) => ({ ...s, health: s.health ?? s })).filter((s) => s.health.state && s.health.state !== 'online');
       worst.replaceChildren(
         ...(bad.length > 0
           ? bad.map((s) => {
