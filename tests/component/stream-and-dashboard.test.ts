@@ -12,6 +12,7 @@ import { REPO_ROOT, startInProcess, type InProcessPipeline } from '../helpers/em
 import { getJson, getOk } from '../helpers/http.ts';
 import { publishReadings } from '../helpers/mqtt.ts';
 import type { TestReading } from '../helpers/readings.ts';
+import { openSse, type SseClient } from '../helpers/sse.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 // DESIGN §8: GET /api/v1/congestion/stream (server-sent events with each new congestion record) and
@@ -22,58 +23,19 @@ const MINUTE = 60_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-interface SseEvent {
-  event: string;
-  data: string;
-}
-
-interface SseClient {
-  status: number;
-  contentType: string;
+interface StreamClient extends SseClient {
   connectedAt: number;
-  /** Everything received so far, comments included. */
-  raw(): string;
-  /** Complete events so far (comments and `retry:` are not events). */
-  events(): SseEvent[];
   records(): CongestionRecord[];
-  /** Resolves when the server ends the stream (or close() aborted it). */
-  ended: Promise<void>;
-  close(): void;
 }
 
-/** A server-sent events client on fetch, keeping the raw text to look at heartbeats and `retry:`. */
-async function openStream(url: string, headers: Record<string, string> = {}): Promise<SseClient> {
-  const controller = new AbortController();
-  const res = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: controller.signal });
-  let raw = '';
-  const ended = (async () => {
-    if (!res.body) return;
-    const decoder = new TextDecoder();
-    try {
-      for await (const chunk of res.body) raw += decoder.decode(chunk as Uint8Array, { stream: true });
-    } catch {
-      // aborted by close()
-    }
-  })();
-  const events = (): SseEvent[] =>
-    raw
-      .split('\n\n')
-      .slice(0, -1)
-      .flatMap((block) => {
-        const lines = block.split('\n').filter((l) => !l.startsWith(':'));
-        const data = lines.filter((l) => l.startsWith('data:')).map((l) => l.slice(5).replace(/^ /, ''));
-        const event = lines.find((l) => l.startsWith('event:'))?.slice(6).trim() ?? 'message';
-        return data.length > 0 ? [{ event, data: data.join('\n') }] : [];
-      });
+/** The tests' SSE client (tests/helpers/sse.ts), with the congestion records it received. */
+async function openStream(url: string, headers: Record<string, string> = {}): Promise<StreamClient> {
+  const connectedAt = Date.now();
+  const client = await openSse(url, headers);
   return {
-    status: res.status,
-    contentType: res.headers.get('content-type') ?? '',
-    connectedAt: Date.now(),
-    raw: () => raw,
-    events,
-    records: () => events().filter((e) => e.event === 'congestion').map((e) => JSON.parse(e.data) as CongestionRecord),
-    ended,
-    close: () => controller.abort(),
+    ...client,
+    connectedAt,
+    records: () => client.events().filter((e) => e.event === 'congestion').map((e) => JSON.parse(e.data) as CongestionRecord),
   };
 }
 
@@ -88,12 +50,12 @@ async function expectProblem(url: string, status: number, detail: RegExp, header
 describe('live congestion stream (DESIGN §8)', () => {
   let rp: InProcessPipeline;
   let segmentCount: number;
-  const clients: SseClient[] = [];
+  const clients: StreamClient[] = [];
   const stream = (query: string) => `${rp.baseUrl}/api/v1/congestion/stream${query}`;
-  let oneSegmentOneWindow: SseClient;
-  let oneSegment: SseClient;
-  let oneWindow: SseClient;
-  let otherSegmentOtherWindow: SseClient;
+  let oneSegmentOneWindow: StreamClient;
+  let oneSegment: StreamClient;
+  let oneWindow: StreamClient;
+  let otherSegmentOtherWindow: StreamClient;
 
   beforeAll(async () => {
     // A short grace: the 1m window closes 1 s after each minute.
@@ -153,7 +115,7 @@ describe('live congestion stream (DESIGN §8)', () => {
       expect((await getOk(`${rp.baseUrl}/api/v1/segments/ql13-nb-01/congestion?window=1m&at=${iso(end)}`))).toEqual(record);
 
       // The same close published every segment's 1m record: the window-only client gets them all.
-      const closeOf = (c: SseClient) => c.records().filter((r) => r.window === '1m' && r.to === iso(end));
+      const closeOf = (c: StreamClient) => c.records().filter((r) => r.window === '1m' && r.to === iso(end));
       await waitFor(() => closeOf(oneWindow).length === segmentCount, { what: `${segmentCount} records on the window-only stream` });
       expect(new Set(closeOf(oneWindow).map((r) => r.segmentId)).size).toBe(segmentCount);
       expect(closeOf(oneWindow).find((r) => r.segmentId === 'ql13-nb-01')).toEqual(record);

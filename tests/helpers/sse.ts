@@ -7,9 +7,13 @@ export interface SseEvent {
 
 export interface SseClient {
   status: number;
+  contentType: string;
+  /** Everything received so far, comments included. */
   raw(): string;
   /** Complete events so far (comments and `retry:` are not events). */
   events(): SseEvent[];
+  /** Resolves when the server ends the stream (or close() aborted it). */
+  ended: Promise<void>;
   close(): void;
 }
 
@@ -17,7 +21,7 @@ export async function openSse(url: string, headers: Record<string, string> = {})
   const controller = new AbortController();
   const res = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: controller.signal });
   let raw = '';
-  void (async () => {
+  const ended = (async () => {
     if (!res.body) return;
     const decoder = new TextDecoder();
     try {
@@ -36,5 +40,5 @@ export async function openSse(url: string, headers: Record<string, string> = {})
         const data = field('data');
         return data.length > 0 ? [{ id: field('id')[0] ?? null, event: field('event')[0] ?? 'message', data: data.join('\n') }] : [];
       });
-  return { status: res.status, raw: () => raw, events, close: () => controller.abort() };
+  return { status: res.status, contentType: res.headers.get('content-type') ?? '', raw: () => raw, events, ended, close: () => controller.abort() };
 }
